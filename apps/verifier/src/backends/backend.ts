@@ -1,0 +1,27 @@
+import type { Scorer, TokenId } from '@specsteer/core';
+
+/** A public chat message as the client sends it in `open` (the public prompt only). */
+export interface PublicChatMessage {
+  role: 'system' | 'user' | 'assistant';
+  content: string;
+}
+
+/**
+ * What the server needs from a backend: the two cloud models of DESIGN.md §2
+ * (target p and reference s) behind core's `Scorer`, and the tokenizer they
+ * share. Implemented by `llamacpp` (embedded, default) and `vllm`.
+ */
+export interface VerifierBackend {
+  readonly name: 'llamacpp' | 'vllm';
+  readonly target: Scorer;
+  readonly reference: Scorer;
+  readonly vocabSize: number;
+  /** Engine-independent hash of the shared tokenizer (core's `fingerprintTokenizer`). */
+  readonly tokenizerFingerprint: string;
+  readonly model: { family: string; target: string; reference: string };
+  /** Render the chat template and tokenize, ending with the generation prompt. */
+  tokenizePrompt(messages: readonly PublicChatMessage[]): Promise<TokenId[]>;
+  /** True when both models can score now (for /readyz). */
+  ready(): Promise<boolean>;
+  close(): Promise<void>;
+}
