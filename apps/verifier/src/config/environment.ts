@@ -1,0 +1,63 @@
+import type { ConfigKey } from './schema.ts';
+
+// How each configuration key is spelled in the environment and how its string
+// value is read. Values are only parsed here; the schema decides what is valid.
+
+type ValueKind = 'string' | 'number' | 'list';
+
+const KINDS: Record<ConfigKey, ValueKind> = {
+  host: 'string',
+  port: 'number',
+  logLevel: 'string',
+  backend: 'string',
+  targetModelPath: 'string',
+  referenceModelPath: 'string',
+  vllmTargetUrl: 'string',
+  vllmReferenceUrl: 'string',
+  vllmTargetApiKey: 'string',
+  vllmReferenceApiKey: 'string',
+  vllmTimeoutMs: 'number',
+  apiKeys: 'list',
+  allowedOrigins: 'list',
+  roundsPerSecond: 'number',
+  rateLimitBurst: 'number',
+  maxFrameBytes: 'number',
+  maxDraftTokens: 'number',
+  maxPromptTokens: 'number',
+  maxSessionsPerConnection: 'number',
+  maxConnections: 'number',
+  idleTimeoutMs: 'number',
+  shutdownGraceMs: 'number',
+};
+
+export const CONFIG_KEYS = Object.keys(KINDS) as ConfigKey[];
+
+/** `maxFrameBytes` → `SPECSTEER_MAX_FRAME_BYTES`. */
+export function environmentVariable(key: string): string {
+  return 'SPECSTEER_' + key.replace(/[A-Z]/g, (letter) => '_' + letter).toUpperCase();
+}
+
+/** The variable naming the optional JSON configuration file. */
+export const CONFIG_FILE_VARIABLE = 'SPECSTEER_CONFIG';
+
+/**
+ * Read one environment value. Numbers that do not parse are passed through as
+ * the original string so that the schema reports them ("expected number, received string").
+ * Lists are comma-separated; blanks are dropped, so an empty variable is an empty list.
+ */
+export function parseEnvironmentValue(key: ConfigKey, raw: string): unknown {
+  switch (KINDS[key]) {
+    case 'number': {
+      const trimmed = raw.trim();
+      const value = Number(trimmed);
+      return trimmed !== '' && Number.isFinite(value) ? value : raw;
+    }
+    case 'list':
+      return raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
+    case 'string':
+      return raw.trim();
+  }
+}

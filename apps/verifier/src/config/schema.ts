@@ -1,0 +1,57 @@
+import { z } from 'zod';
+
+// The verifier's whole configuration, flat so that every field has exactly one
+// environment variable (SPECSTEER_ + the key in UPPER_SNAKE_CASE, see
+// environment.ts) and one key in the optional JSON file: an error names both.
+
+const port = z.number().int().min(0).max(65_535);
+const positiveInt = z.number().int().positive();
+const url = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL' });
+
+/** One verifier API key with its own round budget (token bucket); omitted rates use the defaults. */
+export const ApiKeySchema = z.strictObject({
+  key: z.string().min(16, 'API keys must be at least 16 characters'),
+  /** A short label for logs and metrics: the key itself is never logged. */
+  name: z.string().min(1).max(64).optional(),
+  roundsPerSecond: z.number().positive().optional(),
+  burst: positiveInt.optional(),
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const ConfigSchema = z.strictObject({
+  host: z.string().min(1).default('127.0.0.1'),
+  port: port.default(8787),
+  logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  backend: z.enum(['llamacpp', 'vllm']).default('llamacpp'),
+  /** Embedded backend: the large GGUF scores p, the small GGUF scores s (DESIGN.md §2, §6). */
+  targetModelPath: z.string().min(1).optional(),
+  referenceModelPath: z.string().min(1).optional(),
+
+  vllmTargetUrl: url.optional(),
+  vllmReferenceUrl: url.optional(),
+  vllmTargetApiKey: z.string().min(1).optional(),
+  vllmReferenceApiKey: z.string().min(1).optional(),
+  vllmTimeoutMs: positiveInt.default(30_000),
+
+  /** Empty = open server (a warning is logged at start-up). */
+  apiKeys: z.array(z.union([z.string(), ApiKeySchema])).default([]),
+  /** Browser origins allowed on the WebSocket upgrade; empty = any (clients without Origin always pass). */
+  allowedOrigins: z.array(z.union([z.literal('*'), z.url()])).default([]),
+  roundsPerSecond: z.number().positive().default(50),
+  rateLimitBurst: positiveInt.default(100),
+
+  maxFrameBytes: positiveInt.default(256 * 1024),
+  maxDraftTokens: positiveInt.default(32),
+  maxPromptTokens: positiveInt.default(4096),
+  maxSessionsPerConnection: positiveInt.default(8),
+  maxConnections: positiveInt.default(2048),
+  idleTimeoutMs: positiveInt.default(120_000),
+  shutdownGraceMs: positiveInt.default(10_000),
+});
+
+export type ConfigInput = z.input<typeof ConfigSchema>;
+
+/** The validated configuration, with API keys normalized to objects and vLLM / model fields checked against `backend`. */
+export type Config = Omit<z.output<typeof ConfigSchema>, 'apiKeys'> & { apiKeys: ApiKey[] };
+export type ConfigKey = keyof z.output<typeof ConfigSchema>;
