@@ -73,7 +73,8 @@ const ROLE_MARKER: Record<ChatRole, string> = {
 export function renderHistory(history: readonly string[]): string {
   return history
     .map(
-      (text, i) => `${OFFLINE_MARKERS.history}${sanitize(text, `history[${i}]`)}${OFFLINE_MARKERS.end}`,
+      (text, i) =>
+        `${OFFLINE_MARKERS.history}${sanitize(text, `history[${i}]`)}${OFFLINE_MARKERS.end}`,
     )
     .join('');
 }
