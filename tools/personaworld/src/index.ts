@@ -1,0 +1,23 @@
+export {
+  generatePersonaWorld,
+  SCHEMA_VERSION,
+  DEFAULTS,
+  type GenerateOptions,
+  type PersonaWorld,
+} from './generate.ts';
+export type { EvalTask, EvalFact } from './evalSplit.ts';
+export type { Fact, Entity, EntityKind, World } from './world.ts';
+export type { Profile } from './persona.ts';
+export { MARKERS, historyBlocks, publicPrompt, chatDocument } from './chat.ts';
+export {
+  factAccuracy,
+  personaRecall,
+  rougeL,
+  requiredFacts,
+  scoreAnswer,
+  meanScores,
+  factAccuracyByHalf,
+  normalizeTokens,
+  type TaskScore,
+  type ScoreSummary,
+} from './score.ts';
