@@ -1,0 +1,1 @@
+export { LlamaDrafter, toDistribution, type LlamaDrafterOptions } from './llama-drafter.ts';
