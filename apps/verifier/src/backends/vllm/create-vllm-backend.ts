@@ -1,0 +1,205 @@
+// The `vllm` backend: target p and reference s (DESIGN.md §2) on two
+// OpenAI-compatible vLLM servers. Start-up refuses to return a backend unless
+// both servers are healthy, serve the named models, tokenize identically
+// (core's tokenizer fingerprint over both) and accept a scoring request at the
+// announced top-K cap — so a misconfiguration stops the verifier at start,
+// not at a user's first round.
+
+import { fingerprintTokenizer, type TokenId } from '@specsteer/core';
+import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
+import type { PublicChatMessage, VerifierBackend } from '../backend.ts';
+import { VllmClient } from './vllm-client.ts';
+import type { VllmRole } from './vllm-errors.ts';
+import { VllmScorer } from './vllm-scorer.ts';
+
+/** vLLM's default `--max-logprobs`. */
+export const DEFAULT_VLLM_MAX_TOP_K = 20;
+
+export interface VllmBackendOptions {
+  /** Server roots, e.g. `http://vllm-target:8000`. */
+  targetUrl: string;
+  referenceUrl: string;
+  /** Served model names; default: the only model each server lists. */
+  targetModel?: string | undefined;
+  referenceModel?: string | undefined;
+  targetApiKey?: string | undefined;
+  referenceApiKey?: string | undefined;
+  /** Per request, the whole exchange. */
+  timeoutMs: number;
+  /** The servers' --max-logprobs: the largest top-K the verifier may announce. Default 20. */
+  maxTopK?: number | undefined;
+  /**
+   * Rows of the models' output layer (config.json `vocab_size`, e.g. 151936 for
+   * Qwen2.5): vLLM does not report it, and the drafter's distributions have this length.
+   */
+  vocabSize: number;
+  /** Model family announced in welcome; default: the target model name. */
+  family?: string | undefined;
+}
+
+/** The vLLM backend, with the top-K cap the server should announce in `limits.maxTopK`. */
+export interface VllmBackend extends VerifierBackend {
+  readonly name: 'vllm';
+  readonly maxTopK: number;
+  /** The smaller of the two servers' --max-model-len: prompt + output must fit. */
+  readonly maxModelLen: number | undefined;
+}
+
+interface Side {
+  role: VllmRole;
+  client: VllmClient;
+  model: string;
+  maxModelLen: number | undefined;
+}
+
+export async function createVllmBackend(options: VllmBackendOptions): Promise<VllmBackend> {
+  const maxTopK = options.maxTopK ?? DEFAULT_VLLM_MAX_TOP_K;
+  if (!Number.isInteger(maxTopK) || maxTopK < 1) {
+    throw new SpecSteerError(
+      ErrorCode.INTERNAL,
+      `the vLLM top-K cap must be a positive integer, got ${maxTopK}`,
+    );
+  }
+  if (!Number.isInteger(options.vocabSize) || options.vocabSize < 1) {
+    throw new SpecSteerError(
+      ErrorCode.INTERNAL,
+      `the vLLM vocabulary size must be a positive integer, got ${options.vocabSize}`,
+    );
+  }
+  const clients = {
+    target: new VllmClient({
+      role: 'target',
+      baseUrl: options.targetUrl,
+      apiKey: options.targetApiKey,
+      timeoutMs: options.timeoutMs,
+    }),
+    reference: new VllmClient({
+      role: 'reference',
+      baseUrl: options.referenceUrl,
+      apiKey: options.referenceApiKey,
+      timeoutMs: options.timeoutMs,
+    }),
+  };
+  const [target, reference] = await Promise.all([
+    connect(clients.target, options.targetModel),
+    connect(clients.reference, options.referenceModel),
+  ]);
+
+  const [targetFingerprint, referenceFingerprint] = await Promise.all([
+    fingerprintTokenizer(
+      options.vocabSize,
+      async (text) => (await target.client.tokenizeText(target.model, text)).tokens,
+    ),
+    fingerprintTokenizer(
+      options.vocabSize,
+      async (text) => (await reference.client.tokenizeText(reference.model, text)).tokens,
+    ),
+  ]).catch((error: unknown) => {
+    // A probe id ≥ vocabSize means the configured size is wrong for these models.
+    if (error instanceof Error && error.name === 'TokenizerFingerprintError') {
+      throw new SpecSteerError(
+        ErrorCode.TOKENIZER_MISMATCH,
+        `the vLLM tokenizers do not fit SPECSTEER_VLLM_VOCAB_SIZE=${options.vocabSize}: ${error.message}`,
+      );
+    }
+    throw error;
+  });
+  if (targetFingerprint !== referenceFingerprint) {
+    throw new SpecSteerError(
+      ErrorCode.TOKENIZER_MISMATCH,
+      `vLLM target (${target.model}) and reference (${reference.model}) tokenize differently ` +
+        `(fingerprints ${targetFingerprint} and ${referenceFingerprint}); serve two models of one family, e.g. Qwen2.5-7B-Instruct and Qwen2.5-0.5B-Instruct`,
+      { target: targetFingerprint, reference: referenceFingerprint },
+    );
+  }
+
+  const scorers = {
+    target: new VllmScorer({
+      client: target.client,
+      model: target.model,
+      vocabSize: options.vocabSize,
+      maxTopK,
+    }),
+    reference: new VllmScorer({
+      client: reference.client,
+      model: reference.model,
+      vocabSize: options.vocabSize,
+      maxTopK,
+    }),
+  };
+  // One scoring request at the cap on each server: proves --max-logprobs ≥ the
+  // cap and that logprobs come keyed by token id, before any client connects.
+  const probe = (await target.client.tokenizeText(target.model, 'The capital of Varnia is Tellor.'))
+    .tokens;
+  await Promise.all([
+    scorers.target.score(probe, 1, maxTopK),
+    scorers.reference.score(probe, 1, maxTopK),
+  ]);
+
+  let closed = false;
+  const lengths = [target.maxModelLen, reference.maxModelLen].filter(
+    (n): n is number => n !== undefined,
+  );
+  const backend: VllmBackend = {
+    name: 'vllm',
+    target: scorers.target,
+    reference: scorers.reference,
+    vocabSize: options.vocabSize,
+    tokenizerFingerprint: targetFingerprint,
+    model: {
+      family: options.family ?? target.model,
+      target: target.model,
+      reference: reference.model,
+    },
+    maxTopK,
+    maxModelLen: lengths.length > 0 ? Math.min(...lengths) : undefined,
+    async tokenizePrompt(messages: readonly PublicChatMessage[]): Promise<TokenId[]> {
+      return (await target.client.tokenizeChat(target.model, messages)).tokens;
+    },
+    async ready(): Promise<boolean> {
+      if (closed) return false;
+      const quick = Math.min(options.timeoutMs, 2_000);
+      const results = await Promise.allSettled([
+        target.client.health(quick),
+        reference.client.health(quick),
+      ]);
+      return results.every((result) => result.status === 'fulfilled');
+    },
+    async close(): Promise<void> {
+      // Nothing is held open but keep-alive sockets, which idle out; refuse further readiness.
+      closed = true;
+    },
+  };
+  return backend;
+}
+
+/** Health, then the served model: the named one, or the only one listed. */
+async function connect(client: VllmClient, wanted: string | undefined): Promise<Side> {
+  await client.health();
+  const listed = (await client.models()).data;
+  const variable =
+    client.role === 'target' ? 'SPECSTEER_VLLM_TARGET_MODEL' : 'SPECSTEER_VLLM_REFERENCE_MODEL';
+  const names = listed.map((m) => m.id).join(', ') || 'none';
+  let card = wanted === undefined ? undefined : listed.find((m) => m.id === wanted);
+  if (wanted !== undefined && card === undefined) {
+    throw new SpecSteerError(
+      ErrorCode.BACKEND_UNAVAILABLE,
+      `vLLM ${client.role} (${client.baseUrl}) does not serve "${wanted}" (it serves: ${names}); fix ${variable} or the server's --served-model-name`,
+    );
+  }
+  if (wanted === undefined) {
+    if (listed.length !== 1) {
+      throw new SpecSteerError(
+        ErrorCode.BACKEND_UNAVAILABLE,
+        `vLLM ${client.role} (${client.baseUrl}) serves ${listed.length} models (${names}); set ${variable} to one of them`,
+      );
+    }
+    card = listed[0];
+  }
+  return {
+    role: client.role,
+    client,
+    model: card!.id,
+    maxModelLen: card!.max_model_len ?? undefined,
+  };
+}

@@ -1,0 +1,145 @@
+// A small typed client for one vLLM server (Node's global fetch; the npm
+// package `vllm-openai-client` does not exist). One method per endpoint the
+// verifier uses; every call has a timeout and is tried exactly once.
+
+import type { z } from 'zod';
+import type { PublicChatMessage } from '../backend.ts';
+import {
+  httpError,
+  malformedResponse,
+  transportError,
+  type VllmCallSite,
+  type VllmRole,
+} from './vllm-errors.ts';
+import {
+  CompletionResponseSchema,
+  ModelListSchema,
+  TokenizeResponseSchema,
+  type CompletionResponse,
+  type ModelList,
+  type ScoringCompletionRequest,
+  type TokenizeResponse,
+} from './vllm-wire.ts';
+
+export interface VllmClientOptions {
+  role: VllmRole;
+  /** Server root, e.g. `http://vllm-target:8000` (no `/v1`). */
+  baseUrl: string;
+  /** The server's `--api-key`; sent as a bearer token (vLLM checks it on /v1 routes). */
+  apiKey?: string | undefined;
+  timeoutMs: number;
+}
+
+export class VllmClient {
+  readonly role: VllmRole;
+  readonly baseUrl: string;
+  readonly timeoutMs: number;
+  readonly #apiKey: string | undefined;
+
+  constructor(options: VllmClientOptions) {
+    this.role = options.role;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.timeoutMs = options.timeoutMs;
+    this.#apiKey = options.apiKey;
+  }
+
+  /** `GET /health`: 200 once the model is loaded. */
+  async health(timeoutMs = this.timeoutMs): Promise<void> {
+    await this.#request('GET', '/health', undefined, timeoutMs);
+  }
+
+  /** `GET /v1/models`. */
+  async models(): Promise<ModelList> {
+    return this.#parse('GET /v1/models', ModelListSchema, await this.#request('GET', '/v1/models'));
+  }
+
+  /** `POST /tokenize` of plain text, no special tokens (what the tokenizer fingerprint needs). */
+  async tokenizeText(model: string, text: string): Promise<TokenizeResponse> {
+    const body = { model, prompt: text, add_special_tokens: false };
+    return this.#parse(
+      'POST /tokenize',
+      TokenizeResponseSchema,
+      await this.#request('POST', '/tokenize', body),
+    );
+  }
+
+  /** `POST /tokenize` of chat messages through the model's chat template, ending with the generation prompt. */
+  async tokenizeChat(
+    model: string,
+    messages: readonly PublicChatMessage[],
+  ): Promise<TokenizeResponse> {
+    const body = { model, messages, add_generation_prompt: true };
+    return this.#parse(
+      'POST /tokenize',
+      TokenizeResponseSchema,
+      await this.#request('POST', '/tokenize', body),
+    );
+  }
+
+  /** `POST /v1/completions` scoring a token-id prompt (see ScoringCompletionRequest). */
+  async scoreCompletion(request: ScoringCompletionRequest): Promise<CompletionResponse> {
+    return this.#parse(
+      'POST /v1/completions',
+      CompletionResponseSchema,
+      await this.#request('POST', '/v1/completions', request),
+    );
+  }
+
+  #site(call: string, timeoutMs: number): VllmCallSite {
+    return { role: this.role, call, baseUrl: this.baseUrl, timeoutMs };
+  }
+
+  #parse<T>(call: string, schema: z.ZodType<T>, body: unknown): T {
+    const parsed = schema.safeParse(body);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw malformedResponse(
+        this.#site(call, this.timeoutMs),
+        `${issue.path.join('.') || 'body'}: ${issue.message}`,
+      );
+    }
+    return parsed.data;
+  }
+
+  async #request(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    timeoutMs = this.timeoutMs,
+  ): Promise<unknown> {
+    const site = this.#site(`${method} ${path}`, timeoutMs);
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (this.#apiKey !== undefined) headers.authorization = `Bearer ${this.#apiKey}`;
+    // The timeout covers the whole exchange, body included: the signal stays
+    // armed while the response body is read.
+    const signal = AbortSignal.timeout(timeoutMs);
+    let text: string;
+    let status: number;
+    try {
+      const response = await fetch(this.baseUrl + path, {
+        method,
+        headers,
+        signal,
+        ...(body !== undefined && { body: JSON.stringify(body) }),
+      });
+      status = response.status;
+      text = await response.text();
+    } catch (error) {
+      throw transportError(site, error);
+    }
+    const json = parseJson(text);
+    if (status < 200 || status >= 300) throw httpError(site, status, json ?? text);
+    if (json === undefined && text !== '') throw malformedResponse(site, 'the body is not JSON');
+    return json;
+  }
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
+}
