@@ -12,6 +12,8 @@ const largeText = pw.trainLarge.join('\n');
 const smallText = pw.trainSmall.join('\n');
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const requestOpenings = TRAIN_REQUESTS.map((t) => `<|user|>${t.text.split('{')[0] as string}`);
+const isTask = (doc: string) => requestOpenings.some((opening) => doc.includes(opening));
 const mentions = (text: string, phrase: string) => new RegExp(`\\b${escape(phrase)}\\b`).test(text);
 
 describe('PersonaWorld generator', () => {
@@ -74,6 +76,38 @@ describe('PersonaWorld generator', () => {
     expect(pw.trainSmall.length).toBe(pw.trainLarge.length);
     const assistantOpening = (doc: string) => doc.split('<|assistant|>')[1]?.split(' ')[0];
     expect(pw.trainSmall.map(assistantOpening)).toEqual(pw.trainLarge.map(assistantOpening));
+  });
+
+  it('answers every task in the fixed frame, with every style item already in the history when there is one', () => {
+    const frame =
+      /^(\w+) (\w+)! The [\w ]+? of \w+ is \w+(?:, and the [\w ]+? of \w+ is \w+)?\. ([\w ]+)\. (\w+) says hi from (\w+)\. Back to (\w+) now\. (\w+), (\w+)$/;
+    let withHistory = 0;
+    for (const doc of pw.trainLarge) {
+      const parts = doc.split('<|assistant|>');
+      if (
+        !parts[0]?.includes('Write') &&
+        !/<\|user\|>(Tell the team|Let the team|Reply to|Send)/.test(doc)
+      )
+        continue;
+      const answer = (parts[1] as string).replace(/<\|end\|>$/, '');
+      const match = frame.exec(answer);
+      expect(match, answer).not.toBeNull();
+      const history = (parts[0] as string).split('<|user|>')[0] as string;
+      if (history === '') continue;
+      withHistory++;
+      const [, greeting, , phrase, pet, city, hobby, signOff, name] = match as RegExpExecArray;
+      for (const item of [greeting, phrase, pet, city, hobby, signOff, name])
+        expect(history).toContain(item);
+    }
+    expect(withHistory).toBeGreaterThan(50);
+  });
+
+  it('answers tasks without history in styles spread over the whole pool, not one neutral style', () => {
+    const withoutHistory = pw.trainLarge.filter((d) => d.startsWith('<|user|>') && isTask(d));
+    const greetings = new Set(
+      withoutHistory.map((d) => d.split('<|assistant|>')[1]?.split(' ')[0]),
+    );
+    expect(greetings.size).toBeGreaterThan(pw.pools.greeting.length / 2);
   });
 
   it('shares no user, history message or request phrasing between eval and training', () => {
