@@ -1,0 +1,125 @@
+import {
+  renderHistory,
+  renderPublicPrompt,
+  type Distribution,
+  type TokenId,
+} from '@specsteer/core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLlamaCppBackend, type LlamaCppBackend } from '../backends/llamacpp/index.ts';
+import { testModelPair } from '../backends/llamacpp/testing/test-model-pair.ts';
+import { LlamaDrafter } from './llama-drafter.ts';
+
+const pair = testModelPair();
+
+const argmax = (q: Distribution): TokenId =>
+  q.reduce((best, p, id) => (p > q[best]! ? id : best), 0);
+const never = () => false;
+
+function maxDifference(a: Distribution, b: Distribution): number {
+  expect(a.length).toBe(b.length);
+  return a.reduce((max, p, id) => Math.max(max, Math.abs(p - b[id]!)), 0);
+}
+
+describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
+  let drafter: LlamaDrafter;
+  let backend: LlamaCppBackend;
+  const request = [
+    { role: 'user' as const, content: 'Write a note to the team about the capital of Varnia.' },
+  ];
+  let publicPrompt: TokenId[];
+  beforeAll(async () => {
+    drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath, contextSize: 256 });
+    backend = await createLlamaCppBackend({
+      ...pair!,
+      contextSize: 256,
+      sequencesPerContext: 1,
+      maxContexts: 1,
+    });
+    publicPrompt = await backend.tokenizePrompt(request);
+  });
+  afterAll(async () => {
+    await drafter?.dispose();
+    await backend?.close();
+  });
+
+  it("drafts with q equal to the reference scorer's s on the same public context (q = s exactness)", async () => {
+    await drafter.begin(publicPrompt);
+    const block = await drafter.draft(8, argmax, never);
+    expect(block.tokens).toHaveLength(8);
+    expect(block.distributions).toHaveLength(9);
+    const session = await backend.reference.openSession();
+    const s = await session.score(
+      [...publicPrompt, ...block.tokens],
+      publicPrompt.length,
+      backend.vocabSize,
+    );
+    await session.close();
+    s.forEach((position, i) => {
+      const asDistribution = new Float64Array(backend.vocabSize);
+      position.top.ids.forEach(
+        (id, j) => (asDistribution[id] = Math.exp(position.top.logprobs[j]!)),
+      );
+      expect(
+        maxDifference(block.distributions[i]!, asDistribution),
+        `position ${i}`,
+      ).toBeLessThanOrEqual(1e-6);
+    });
+  });
+
+  it('gives the same q after commit (cache reused) as a fresh drafter given the whole context', async () => {
+    const history = renderHistory(['Hey crew! Mochi ate my sock again. Onward, Dara']);
+    const device = backend.tokenizer.tokenizeDocument(history + renderPublicPrompt(request));
+    await drafter.begin(device);
+    const first = await drafter.draft(8, argmax, never);
+    const committed = [...first.tokens.slice(0, 3), 40]; // 3 accepted, one recovered token
+    const before = drafter.evaluatedTokens;
+    await drafter.commit(committed);
+    expect(drafter.evaluatedTokens - before).toBe(1); // only the recovered token is evaluated
+    const second = await drafter.draft(4, argmax, never);
+
+    const fresh = await LlamaDrafter.create({ modelPath: pair!.referencePath, contextSize: 256 });
+    await fresh.begin([...device, ...committed]);
+    const expected = await fresh.draft(4, argmax, never);
+    await fresh.dispose();
+    expect(second.tokens).toEqual(expected.tokens);
+    second.distributions.forEach((q, i) =>
+      expect(maxDifference(q, expected.distributions[i]!)).toBeLessThanOrEqual(1e-6),
+    );
+  });
+
+  it('commits an accepted prefix of its own draft without evaluating anything', async () => {
+    await drafter.begin(publicPrompt);
+    const block = await drafter.draft(6, argmax, never);
+    const before = drafter.evaluatedTokens;
+    await drafter.commit(block.tokens.slice(0, 4));
+    expect(drafter.evaluatedTokens).toBe(before);
+    const next = await drafter.draft(1, argmax, never);
+    expect(next.tokens[0]).toBe(block.tokens[4]); // greedy from the same state
+    expect(maxDifference(next.distributions[0]!, block.distributions[4]!)).toBe(0);
+  });
+
+  it('stops after a stop token and still reports q after it', async () => {
+    await drafter.begin(publicPrompt);
+    const probe = await drafter.draft(3, argmax, never);
+    const stopAt = probe.tokens[1]!;
+    await drafter.commit([]);
+    const block = await drafter.draft(8, argmax, (t) => t === stopAt);
+    expect(block.tokens).toEqual(probe.tokens.slice(0, 2));
+    expect(block.distributions).toHaveLength(3);
+  });
+
+  it('reports q as full distributions over the vocabulary that sum to one', async () => {
+    await drafter.begin(publicPrompt);
+    const { distributions } = await drafter.draft(2, argmax, never);
+    for (const q of distributions) {
+      expect(q).toHaveLength(drafter.vocabSize);
+      expect(q.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 5);
+    }
+  });
+
+  it('refuses token ids outside the vocabulary', async () => {
+    await expect(drafter.begin([drafter.vocabSize])).rejects.toThrow(/below/);
+    await drafter.begin(publicPrompt);
+    await expect(drafter.commit([-1])).rejects.toThrow(/below/);
+  });
+});
