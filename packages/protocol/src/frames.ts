@@ -170,13 +170,21 @@ function codeForIssue(type: string, issue: z.core.$ZodIssue): ErrorCode {
 function mostSpecificIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return issue;
   let best: z.core.$ZodIssue | undefined;
+  let bestDepth = -1;
   for (const option of issue.errors) {
     const candidate = option[0];
-    if (candidate && (!best || candidate.path.length > best.path.length)) best = candidate;
+    if (!candidate) continue;
+    // An option that only misses its key (prompt.messages absent) got less far than one that has it.
+    const depth = candidate.path.length + (isMissingField(candidate) ? 0 : 0.5);
+    if (depth > bestDepth) [best, bestDepth] = [candidate, depth];
   }
   if (!best) return issue;
   const nested = mostSpecificIssue(best);
   return { ...nested, path: [...issue.path, ...nested.path] } as z.core.$ZodIssue;
+}
+
+function isMissingField(issue: z.core.$ZodIssue): boolean {
+  return issue.code === 'invalid_type' && issue.message.endsWith('received undefined');
 }
 
 function badFrame(message: string, data?: Record<string, unknown>): ParseResult<never> {
