@@ -30,9 +30,10 @@ export interface VllmBackendOptions {
   maxTopK?: number | undefined;
   /**
    * Rows of the models' output layer (config.json `vocab_size`, e.g. 151936 for
-   * Qwen2.5): vLLM does not report it, and the drafter's distributions have this length.
+   * Qwen2.5): vLLM does not report it, and the drafter's distributions have this
+   * length. Required; optional in the type only so that start-up names the variable.
    */
-  vocabSize: number;
+  vocabSize?: number | undefined;
   /** Model family announced in welcome; default: the target model name. */
   family?: string | undefined;
 }
@@ -60,10 +61,12 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
       `the vLLM top-K cap must be a positive integer, got ${maxTopK}`,
     );
   }
-  if (!Number.isInteger(options.vocabSize) || options.vocabSize < 1) {
+  const vocabSize = options.vocabSize;
+  if (vocabSize === undefined || !Number.isInteger(vocabSize) || vocabSize < 1) {
     throw new SpecSteerError(
       ErrorCode.INTERNAL,
-      `the vLLM vocabulary size must be a positive integer, got ${options.vocabSize}`,
+      `the vLLM backend needs the models' vocabulary size (config.json vocab_size, 151936 for Qwen2.5): ` +
+        `set SPECSTEER_VLLM_VOCAB_SIZE to a positive integer (got ${String(vocabSize)})`,
     );
   }
   const clients = {
@@ -87,11 +90,11 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
 
   const [targetFingerprint, referenceFingerprint] = await Promise.all([
     fingerprintTokenizer(
-      options.vocabSize,
+      vocabSize,
       async (text) => (await target.client.tokenizeText(target.model, text)).tokens,
     ),
     fingerprintTokenizer(
-      options.vocabSize,
+      vocabSize,
       async (text) => (await reference.client.tokenizeText(reference.model, text)).tokens,
     ),
   ]).catch((error: unknown) => {
@@ -99,7 +102,7 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     if (error instanceof Error && error.name === 'TokenizerFingerprintError') {
       throw new SpecSteerError(
         ErrorCode.TOKENIZER_MISMATCH,
-        `the vLLM tokenizers do not fit SPECSTEER_VLLM_VOCAB_SIZE=${options.vocabSize}: ${error.message}`,
+        `the vLLM tokenizers do not fit SPECSTEER_VLLM_VOCAB_SIZE=${vocabSize}: ${error.message}`,
       );
     }
     throw error;
@@ -117,13 +120,13 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     target: new VllmScorer({
       client: target.client,
       model: target.model,
-      vocabSize: options.vocabSize,
+      vocabSize,
       maxTopK,
     }),
     reference: new VllmScorer({
       client: reference.client,
       model: reference.model,
-      vocabSize: options.vocabSize,
+      vocabSize,
       maxTopK,
     }),
   };
@@ -144,7 +147,7 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     name: 'vllm',
     target: scorers.target,
     reference: scorers.reference,
-    vocabSize: options.vocabSize,
+    vocabSize,
     tokenizerFingerprint: targetFingerprint,
     model: {
       family: options.family ?? target.model,
