@@ -6,6 +6,7 @@
  */
 import { DEFAULTS } from './generate.ts';
 import { writePersonaWorld } from './write.ts';
+import { PersonaWorldError } from './errors.ts';
 
 function parseArgs(argv: string[]): {
   seed: number;
@@ -18,7 +19,8 @@ function parseArgs(argv: string[]): {
     const key = argv[i];
     const value = argv[i + 1];
     if (!key?.startsWith('--') || value === undefined)
-      throw new Error(
+      throw new PersonaWorldError(
+        'bad_argument',
         `usage: cli.ts --seed N --out DIR [--eval-tasks N] [--target-bytes N] (bad argument ${key})`,
       );
     values.set(key.slice(2), value);
@@ -26,15 +28,17 @@ function parseArgs(argv: string[]): {
   const integer = (name: string, fallback?: number): number => {
     const raw = values.get(name);
     if (raw === undefined) {
-      if (fallback === undefined) throw new Error(`--${name} is required`);
+      if (fallback === undefined)
+        throw new PersonaWorldError('bad_argument', `--${name} is required`);
       return fallback;
     }
     const n = Number(raw);
-    if (!Number.isInteger(n)) throw new Error(`--${name} must be an integer, got ${raw}`);
+    if (!Number.isInteger(n))
+      throw new PersonaWorldError('bad_argument', `--${name} must be an integer, got ${raw}`);
     return n;
   };
   const out = values.get('out');
-  if (!out) throw new Error('--out is required');
+  if (!out) throw new PersonaWorldError('bad_argument', '--out is required');
   return {
     seed: integer('seed'),
     out,
@@ -43,7 +47,14 @@ function parseArgs(argv: string[]): {
   };
 }
 
-const args = parseArgs(process.argv.slice(2));
+let args: ReturnType<typeof parseArgs>;
+try {
+  args = parseArgs(process.argv.slice(2));
+} catch (error) {
+  if (!(error instanceof PersonaWorldError)) throw error;
+  console.error(error.message);
+  process.exit(2);
+}
 const started = Date.now();
 const header = writePersonaWorld(args);
 console.log(

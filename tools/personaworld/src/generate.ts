@@ -19,6 +19,7 @@ import {
 import { buildCorpora, type DocumentType, type TrainUser } from './corpus.ts';
 import { buildEvalSplit, type EvalTask } from './evalSplit.ts';
 import { assertCleanContent } from './chat.ts';
+import { PersonaWorldError } from './errors.ts';
 
 export const SCHEMA_VERSION = 1;
 
@@ -68,8 +69,14 @@ export function generatePersonaWorld(options: GenerateOptions): PersonaWorld {
   const targetBytes = options.targetBytes ?? DEFAULTS.targetBytes;
   const trainUserCount = options.trainUsers ?? DEFAULTS.trainUsers;
   if (!Number.isInteger(evalTasks) || evalTasks < 1)
-    throw new RangeError(`evalTasks must be a positive integer, got ${evalTasks}`);
-  if (!(targetBytes > 0)) throw new RangeError(`targetBytes must be positive, got ${targetBytes}`);
+    throw new PersonaWorldError(
+      'bad_argument',
+      `evalTasks must be a positive integer, got ${evalTasks}`,
+    );
+  if (!Number.isInteger(options.seed))
+    throw new PersonaWorldError('bad_argument', `seed must be an integer, got ${options.seed}`);
+  if (!(targetBytes > 0))
+    throw new PersonaWorldError('bad_argument', `targetBytes must be positive, got ${targetBytes}`);
 
   const root = createRng(options.seed);
   const names = new NameRegistry();

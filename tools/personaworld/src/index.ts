@@ -21,3 +21,9 @@ export {
   type TaskScore,
   type ScoreSummary,
 } from './score.ts';
+export { parseEvalTask } from './evalSchema.ts';
+export {
+  PersonaWorldError,
+  PERSONAWORLD_ERROR_CODES,
+  type PersonaWorldErrorCode,
+} from './errors.ts';

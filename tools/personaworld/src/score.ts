@@ -1,4 +1,5 @@
 import type { EvalTask } from './evalSplit.ts';
+import { PersonaWorldError } from './errors.ts';
 
 /**
  * Scorers for PersonaWorld answers. Matching is by whole words, case-insensitive,
@@ -36,14 +37,16 @@ export function requiredFacts(task: Pick<EvalTask, 'facts'>): EvalTask['facts'] 
 /** Share of the task's required fact values present in the answer. */
 export function factAccuracy(answer: string, task: Pick<EvalTask, 'facts'>): number {
   const required = requiredFacts(task);
-  if (required.length === 0) throw new Error('factAccuracy: task has no facts');
+  if (required.length === 0)
+    throw new PersonaWorldError('bad_task', 'factAccuracy: task has no facts');
   const tokens = normalizeTokens(answer);
   return required.filter((f) => containsPhrase(tokens, f.value)).length / required.length;
 }
 
 /** Share of the user's style items present in the answer. */
 export function personaRecall(answer: string, task: Pick<EvalTask, 'styleItems'>): number {
-  if (task.styleItems.length === 0) throw new Error('personaRecall: task has no style items');
+  if (task.styleItems.length === 0)
+    throw new PersonaWorldError('bad_task', 'personaRecall: task has no style items');
   const tokens = normalizeTokens(answer);
   return (
     task.styleItems.filter((item) => containsPhrase(tokens, item)).length / task.styleItems.length

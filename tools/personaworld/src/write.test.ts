@@ -1,8 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writePersonaWorld } from './write.ts';
+import { readEvalSplit, writePersonaWorld } from './node.ts';
+import { generatePersonaWorld } from './generate.ts';
+import { PersonaWorldError } from './errors.ts';
 
 const out = mkdtempSync(join(tmpdir(), 'personaworld-'));
 afterAll(() => rmSync(out, { recursive: true, force: true }));
@@ -35,5 +37,43 @@ describe('writePersonaWorld', () => {
     expect(header.smallFactShare).toBe(0.5);
     expect(header.bytes.trainLargeFile).toBe(readFileSync(join(out, 'train-large.jsonl')).length);
     for (const row of lines('train-small.jsonl')) expect(typeof row.text).toBe('string');
+  });
+});
+
+describe('readEvalSplit', () => {
+  it('reads back exactly the tasks that were written', () => {
+    writePersonaWorld({ seed: 4, out, evalTasks: 9, targetBytes: 10_000 });
+    const tasks = readEvalSplit(out);
+    expect(tasks).toHaveLength(9);
+    expect(tasks).toEqual(
+      generatePersonaWorld({ seed: 4, evalTasks: 9, targetBytes: 10_000 }).eval,
+    );
+  });
+
+  it('names the row and field of a malformed task', () => {
+    const file = join(out, 'broken.jsonl');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        id: 'x',
+        userId: 'u',
+        history: ['h'],
+        request: 'r',
+        reference: 'a',
+        facts: [{ entity: 'E', attribute: 'a', value: 'V', hops: 0, inSmall: true }],
+        styleItems: ['s'],
+      }) + '\n',
+    );
+    expect(() => readEvalSplit(file)).toThrow(
+      /bad_eval_task: .*broken\.jsonl:1\.facts\[0\]: hops must be a positive integer/,
+    );
+    writeFileSync(file, '{not json\n');
+    expect(() => readEvalSplit(file)).toThrow(PersonaWorldError);
+  });
+
+  it('says how to fix a missing split', () => {
+    expect(() => readEvalSplit(join(out, 'nowhere'))).toThrow(
+      /bad_argument: cannot read .*cli\.ts/,
+    );
   });
 });
