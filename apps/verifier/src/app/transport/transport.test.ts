@@ -1,29 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ApiKeyRegistry } from '../auth/api-key-registry.ts';
-import { frameText } from './frame-decoder.ts';
 import { originAllowed } from './origin-policy.ts';
 import { chooseSubprotocol, upgradeApiKey } from './subprotocol.ts';
-
-function badFrame(run: () => unknown): { code: string; message: string } {
-  try {
-    run();
-  } catch (error) {
-    return error as { code: string; message: string };
-  }
-  throw new Error('expected BAD_FRAME');
-}
-
-describe('frame decoding', () => {
-  it('passes a UTF-8 text frame on as text', () => {
-    expect(frameText(Buffer.from('{"type":"ping"}'), false, 4096)).toBe('{"type":"ping"}');
-  });
-
-  it('refuses oversize, binary and non-UTF-8 frames with BAD_FRAME', () => {
-    expect(badFrame(() => frameText(Buffer.alloc(5000, 32), false, 4096)).code).toBe('BAD_FRAME');
-    expect(badFrame(() => frameText(Buffer.from('{}'), true, 4096)).message).toContain('binary');
-    expect(badFrame(() => frameText(Buffer.from([0x7b, 0xff, 0x7d]), false, 4096)).message).toContain('UTF-8');
-  });
-});
 
 describe('upgrade credentials', () => {
   it('reads a bearer header or a bearer subprotocol', () => {
