@@ -24,6 +24,8 @@ const KINDS: Record<ConfigKey, ValueKind> = {
   maxFrameBytes: 'number',
   maxDraftTokens: 'number',
   maxPromptTokens: 'number',
+  maxTopK: 'number',
+  maxTokens: 'number',
   maxSessionsPerConnection: 'number',
   maxConnections: 'number',
   idleTimeoutMs: 'number',

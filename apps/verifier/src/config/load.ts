@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { LimitsSchema, type Limits } from '@specsteer/protocol';
 import { z } from 'zod';
 import { CONFIG_FILE_VARIABLE, CONFIG_KEYS, environmentVariable, parseEnvironmentValue } from './environment.ts';
 import { ConfigSchema, type ApiKey, type Config, type ConfigKey } from './schema.ts';
@@ -64,8 +65,29 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
 
   const config: Config = { ...parsed.data, apiKeys: normalizeApiKeys(parsed.data.apiKeys) };
+  limitsOf(config); // refuses limits beyond the protocol's hard caps
   checkBackendFields(config, fileExists);
   return config;
+}
+
+/** The limits this server announces in welcome and enforces. */
+export function limitsOf(config: Config): Limits {
+  const limits = {
+    maxDraftTokens: config.maxDraftTokens,
+    maxPromptTokens: config.maxPromptTokens,
+    maxTopK: config.maxTopK,
+    maxSessionsPerConnection: config.maxSessionsPerConnection,
+    maxFrameBytes: config.maxFrameBytes,
+    idleTimeoutMs: config.idleTimeoutMs,
+    maxTokens: config.maxTokens,
+  };
+  const checked = LimitsSchema.safeParse(limits);
+  if (!checked.success) {
+    const issue = checked.error.issues[0]!;
+    const variable = environmentVariable(String(issue.path[0]));
+    throw new ConfigError(variable, `${variable}: ${issue.message} (a protocol limit)`);
+  }
+  return checked.data;
 }
 
 function readConfigFile(path: string, readFile: (path: string) => string): Record<string, unknown> {

@@ -1,3 +1,4 @@
+import { DEFAULT_LIMITS, HARD_CAPS } from '@specsteer/protocol';
 import { z } from 'zod';
 
 // The verifier's whole configuration, flat so that every field has exactly one
@@ -41,12 +42,16 @@ export const ConfigSchema = z.strictObject({
   roundsPerSecond: z.number().positive().default(50),
   rateLimitBurst: positiveInt.default(100),
 
-  maxFrameBytes: positiveInt.default(256 * 1024),
-  maxDraftTokens: positiveInt.default(32),
-  maxPromptTokens: positiveInt.default(4096),
-  maxSessionsPerConnection: positiveInt.default(8),
-  maxConnections: positiveInt.default(2048),
-  idleTimeoutMs: positiveInt.default(120_000),
+  // The limits announced in welcome (protocol LimitsSchema bounds them; load.ts checks).
+  maxFrameBytes: positiveInt.default(DEFAULT_LIMITS.maxFrameBytes),
+  maxDraftTokens: positiveInt.default(DEFAULT_LIMITS.maxDraftTokens),
+  maxPromptTokens: positiveInt.default(DEFAULT_LIMITS.maxPromptTokens),
+  maxTopK: positiveInt.default(DEFAULT_LIMITS.maxTopK),
+  maxTokens: positiveInt.default(DEFAULT_LIMITS.maxTokens),
+  maxSessionsPerConnection: positiveInt.default(DEFAULT_LIMITS.maxSessionsPerConnection),
+  idleTimeoutMs: positiveInt.default(DEFAULT_LIMITS.idleTimeoutMs),
+  /** Connections one instance holds; more upgrades get HTTP 503. */
+  maxConnections: positiveInt.max(HARD_CAPS.sessionsPerConnection * 64).default(4096),
   shutdownGraceMs: positiveInt.default(10_000),
 });
 
