@@ -32,3 +32,8 @@ export function assertCleanContent(text: string, where: string): void {
   if (text.includes('<|'))
     throw new Error(`${where}: marker-like text in content ${JSON.stringify(text)}`);
 }
+
+/** The device's context: private history blocks, then exactly the public prompt the cloud scores. */
+export function devicePrompt(history: readonly string[], request: string): string {
+  return `${historyBlocks(history)}${publicPrompt(request)}`;
+}

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { generatePersonaWorld } from './generate.ts';
-import { attributeNoun } from './world.ts';
-import { profileKey, STYLE_KEYS } from './persona.ts';
-import { EVAL_REQUESTS, TRAIN_REQUESTS } from './tasks.ts';
+import { attributeNoun, type Fact } from './world.ts';
+import { createRng } from './prng.ts';
+import { devicePrompt, publicPrompt } from './chat.ts';
+import { drawProfile, profileKey, STYLE_KEYS } from './persona.ts';
+import { EVAL_REQUESTS, renderAnswer, TRAIN_REQUESTS } from './tasks.ts';
 import { factAccuracy, personaRecall, rougeL } from './score.ts';
 
 // A reduced world size keeps the suite in the sub-second range.
@@ -141,6 +143,25 @@ describe('PersonaWorld generator', () => {
       expect(rougeL(task.reference, task.reference)).toBe(1);
       for (const fact of task.facts) expect(mentions(task.reference, fact.value)).toBe(true);
     }
+  });
+
+  it("makes a user's style unguessable without history: a random style recalls at most ~5% of it", () => {
+    const rng = createRng(99);
+    const guesses = pw.eval.map((task) =>
+      personaRecall(
+        renderAnswer(drawProfile(rng, pw.pools), 'team', { facts: [pw.world.facts[0] as Fact] }),
+        task,
+      ),
+    );
+    expect(guesses.reduce((a, b) => a + b, 0) / guesses.length).toBeLessThan(0.05);
+  });
+
+  it('builds device prompts that end with exactly the public prompt', () => {
+    const task = pw.eval[0] as (typeof pw.eval)[number];
+    const device = devicePrompt(task.history, task.request);
+    expect(device.endsWith(publicPrompt(task.request))).toBe(true);
+    expect(device.startsWith('<|history|>')).toBe(true);
+    expect(publicPrompt(task.request)).toBe(`<|user|>${task.request}<|end|><|assistant|>`);
   });
 
   it('asks about both halves of the world and includes a minority of two-hop tasks', () => {

@@ -8,7 +8,7 @@ export {
 export type { EvalTask, EvalFact } from './evalSplit.ts';
 export type { Fact, Entity, EntityKind, World } from './world.ts';
 export type { Profile } from './persona.ts';
-export { MARKERS, historyBlocks, publicPrompt, chatDocument } from './chat.ts';
+export { MARKERS, historyBlocks, publicPrompt, devicePrompt, chatDocument } from './chat.ts';
 export {
   factAccuracy,
   personaRecall,
