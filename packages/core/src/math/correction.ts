@@ -1,22 +1,21 @@
 // The correction of DESIGN.md §2 "Verify": top-K of p and s at the correction
 // position plus the mass outside, built by the server from what its scorers
-// reveal, and expanded by the device back into full-vocabulary estimates.
+// report, and read back by the device into full-vocabulary estimates.
 
-import type { Correction, TokenId } from './types.ts';
+import type { Correction, Distribution, TokenId } from './types.ts';
 import { MathInputError } from './errors.ts';
-import { knownProbability, unseenEstimate, type PartialDistribution } from './partial.ts';
+import { knownProbability, type PartialDistribution } from './partial.ts';
 import { assertLogprob } from './validate.ts';
 
 const toLogprob = (v: number): number | null => (v > 0 ? Math.log(v) : null);
-const fromLogprob = (lp: number | null): number => (lp === null ? 0 : Math.exp(lp));
 
 /**
- * Support = target top-K ∪ reference top-K ∪ the rejected token (which both
- * scorers scored exactly). The two top-K are different id sets, so each model
- * has values it does not know on the support; each such value is the model's
- * unseenEstimate (tail spread evenly, capped by its smallest top-K value), and
- * its tail keeps only the mass left after those estimates. With K = vocabulary
- * size nothing is estimated and the tails are empty: the correction is exact.
+ * Support = target's reported ids ∪ reference's reported ids (each model's
+ * top-K plus the rejected token, which both score exactly). The two top-K are
+ * different id sets: where a model did not report an id its value is null
+ * ("inside that model's tail", as in @specsteer/protocol), and each tail is
+ * the model's mass outside its own reported ids. The server estimates nothing;
+ * the device does (expandCorrection), because only it has q to estimate with.
  */
 export function buildCorrection(
   target: PartialDistribution,
@@ -36,29 +35,14 @@ export function buildCorrection(
       ids.push(id);
     }
   }
-  const targetEstimate = unseenEstimate(target);
-  const referenceEstimate = unseenEstimate(reference);
-  const targetProbs: number[] = [];
-  const referenceProbs: number[] = [];
-  let targetEstimated = 0;
-  let referenceEstimated = 0;
-  for (const id of ids) {
-    const p = knownProbability(target, id);
-    const s = knownProbability(reference, id);
-    targetProbs.push(p ?? targetEstimate);
-    referenceProbs.push(s ?? referenceEstimate);
-    if (p === undefined) targetEstimated += targetEstimate;
-    if (s === undefined) referenceEstimated += referenceEstimate;
-  }
-  const outside = target.vocabSize - ids.length;
-  const targetTail = outside > 0 ? Math.max(0, target.tailMass - targetEstimated) : 0;
-  const referenceTail = outside > 0 ? Math.max(0, reference.tailMass - referenceEstimated) : 0;
+  const valueOn = (d: PartialDistribution) => (id: TokenId) =>
+    toLogprob(knownProbability(d, id) ?? 0);
   return {
     ids,
-    targetLogprobs: targetProbs.map(toLogprob),
-    referenceLogprobs: referenceProbs.map(toLogprob),
-    targetTail: toLogprob(targetTail),
-    referenceTail: toLogprob(referenceTail),
+    targetLogprobs: ids.map(valueOn(target)),
+    referenceLogprobs: ids.map(valueOn(reference)),
+    targetTail: toLogprob(target.tailMass),
+    referenceTail: toLogprob(reference.tailMass),
   };
 }
 
@@ -71,12 +55,24 @@ export interface ExpandedCorrection {
 }
 
 /**
- * The device's reading of a correction: exact (or server-estimated) values on
- * the support, and each model's tail spread evenly over the tokens outside it —
- * the same even-spread estimate the server used, so a token outside the support
- * can still be recovered when the private q favours it.
+ * The device's reading of a correction. Reported values are used as they are.
+ * Each model's tail is shared among the tokens it did not report:
+ * - the reference's tail in proportion to q: where the cloud says nothing about
+ *   s(y), assume the private context scaled every such token alike (the ratio
+ *   q/ŝ is then the same across them; exact when q = s);
+ * - the target's tail in proportion to ŝ: the small model's ranking stands in
+ *   for the large model's among the tokens the large one did not report.
+ * Either falls back to an even split when its weights are all zero, and no
+ * estimate exceeds the model's smallest top-K value (a token outside the top-K
+ * cannot be more likely than one inside it; mass cut by this cap is dropped,
+ * π is normalized anyway). At K = vocabulary size nothing is estimated: exact.
  */
-export function expandCorrection(correction: Correction, vocabSize: number): ExpandedCorrection {
+export function expandCorrection(
+  correction: Correction,
+  q: Distribution,
+  rejectedToken: TokenId | null,
+): ExpandedCorrection {
+  const vocabSize = q.length;
   const { ids, targetLogprobs, referenceLogprobs, targetTail, referenceTail } = correction;
   if (
     ids.length === 0 ||
@@ -88,22 +84,8 @@ export function expandCorrection(correction: Correction, vocabSize: number): Exp
       `correction must have at least one id and one target and reference logprob per id (got ${ids.length}, ${targetLogprobs.length}, ${referenceLogprobs.length})`,
     );
   }
-  const p = new Float64Array(vocabSize);
-  const s = new Float64Array(vocabSize);
-  const outside = vocabSize - ids.length;
-  if (outside > 0) {
-    for (const [lp, field] of [
-      [targetTail, 'targetTail'],
-      [referenceTail, 'referenceTail'],
-    ] as const) {
-      if (lp !== null) assertLogprob(lp, `correction.${field}`, 'invalid_correction');
-    }
-    p.fill(fromLogprob(targetTail) / outside);
-    s.fill(fromLogprob(referenceTail) / outside);
-  }
   const onSupport = new Uint8Array(vocabSize);
-  for (let j = 0; j < ids.length; j++) {
-    const id = ids[j]!;
+  ids.forEach((id, j) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new MathInputError(
         'invalid_correction',
@@ -113,14 +95,63 @@ export function expandCorrection(correction: Correction, vocabSize: number): Exp
     if (onSupport[id])
       throw new MathInputError('invalid_correction', `correction.ids repeats token ${id}`);
     onSupport[id] = 1;
-    const lpTarget = targetLogprobs[j] ?? null;
-    const lpReference = referenceLogprobs[j] ?? null;
-    if (lpTarget !== null)
-      assertLogprob(lpTarget, `correction.targetLogprobs[${j}]`, 'invalid_correction');
-    if (lpReference !== null)
-      assertLogprob(lpReference, `correction.referenceLogprobs[${j}]`, 'invalid_correction');
-    p[id] = Math.min(1, fromLogprob(lpTarget));
-    s[id] = Math.min(1, fromLogprob(lpReference));
-  }
+  });
+  const s = readModel(
+    ids,
+    referenceLogprobs,
+    referenceTail,
+    'reference',
+    vocabSize,
+    rejectedToken,
+    q,
+  );
+  const p = readModel(ids, targetLogprobs, targetTail, 'target', vocabSize, rejectedToken, s);
   return { support: ids, p, s };
+}
+
+/**
+ * One model's values over the vocabulary: reported entries, then its tail
+ * shared among the unreported tokens in proportion to `weights`.
+ */
+function readModel(
+  ids: TokenId[],
+  logprobs: (number | null)[],
+  tail: number | null,
+  name: 'target' | 'reference',
+  vocabSize: number,
+  rejectedToken: TokenId | null,
+  weights: ArrayLike<number>,
+): Float64Array {
+  const values = new Float64Array(vocabSize);
+  const reported = new Uint8Array(vocabSize);
+  let smallestTop = Infinity;
+  ids.forEach((id, j) => {
+    const lp = logprobs[j] ?? null;
+    if (lp === null) return;
+    assertLogprob(lp, `correction.${name}Logprobs[${j}]`, 'invalid_correction');
+    const v = Math.min(1, Math.exp(lp));
+    values[id] = v;
+    reported[id] = 1;
+    // The rejected token is reported because it was drafted, not because it is in the top-K.
+    if (id !== rejectedToken) smallestTop = Math.min(smallestTop, v);
+  });
+  if (tail !== null) assertLogprob(tail, `correction.${name}Tail`, 'invalid_correction');
+  const tailMass = tail === null ? 0 : Math.min(1, Math.exp(tail));
+  if (tailMass === 0) return values;
+
+  let unreported = 0;
+  let weightTotal = 0;
+  for (let y = 0; y < vocabSize; y++) {
+    if (reported[y]) continue;
+    unreported++;
+    weightTotal += weights[y]!;
+  }
+  if (unreported === 0) return values;
+  const even = !(weightTotal > 0);
+  for (let y = 0; y < vocabSize; y++) {
+    if (reported[y]) continue;
+    const share = even ? 1 / unreported : weights[y]! / weightTotal;
+    values[y] = Math.min(tailMass * share, smallestTop);
+  }
+  return values;
 }

@@ -14,12 +14,7 @@ export { acceptProbability, ratioTestGreedy, ratioTestSampled } from './acceptan
 export { steeringResidual } from './residual.ts';
 export { argmax, sampleCategorical } from './categorical.ts';
 export { temperDistribution, temperPartial } from './temperature.ts';
-export {
-  knownProbability,
-  partialFromScore,
-  unseenEstimate,
-  type PartialDistribution,
-} from './partial.ts';
+export { knownProbability, partialFromScore, type PartialDistribution } from './partial.ts';
 export { buildCorrection, expandCorrection, type ExpandedCorrection } from './correction.ts';
 export {
   acceptanceProbabilities,

@@ -74,16 +74,3 @@ export function knownProbability(d: PartialDistribution, id: TokenId): number | 
   const j = d.ids.indexOf(id);
   return j < 0 ? undefined : d.probs[j];
 }
-
-/**
- * The estimate for one unseen token: the tail spread evenly over the unseen
- * tokens, capped by the smallest top-K value (a token outside the top-K cannot
- * be more likely than any token inside it). 0 when nothing is unseen.
- */
-export function unseenEstimate(d: PartialDistribution): number {
-  const unseen = d.vocabSize - d.ids.length;
-  if (unseen <= 0) return 0;
-  let smallestTop = Infinity;
-  for (let j = 0; j < d.topCount; j++) smallestTop = Math.min(smallestTop, d.probs[j]!);
-  return Math.min(d.tailMass / unseen, smallestTop);
-}

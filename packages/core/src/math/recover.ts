@@ -58,7 +58,7 @@ function checkedRecoveryDistribution(input: RecoveryInput): Distribution {
     );
   }
   const q = temperDistribution(input.q, sampling.temperature);
-  const { p, s } = expandCorrection(correction, q.length);
+  const { p, s } = expandCorrection(correction, q, rejectedToken);
   const pi = fusionTarget(p, q, s, sampling.alpha);
   if (rejectedToken === null) return pi;
   return steeringResidual(pi, q, acceptanceEverywhere(p, s, sampling.leniency));
@@ -70,7 +70,7 @@ function checkedRecoveryDistribution(input: RecoveryInput): Distribution {
  * token is still returned when it alone maximizes π — that is the rule.
  */
 function greedyRecovery(input: RecoveryInput): TokenId {
-  const { p, s, support } = expandCorrection(input.correction, input.q.length);
+  const { p, s, support } = expandCorrection(input.correction, input.q, input.rejectedToken);
   const pick = (values: ArrayLike<number>): number[] => support.map((id) => values[id]!);
   const pi = fusionTarget(pick(p), pick(input.q), pick(s), input.sampling.alpha);
   const avoid = input.rejectedToken === null ? null : support.indexOf(input.rejectedToken);
