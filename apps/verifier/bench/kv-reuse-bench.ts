@@ -1,0 +1,152 @@
+// Cost of one verification round (k draft tokens) on the embedded backend:
+// a scoring session that keeps its KV cache and evaluates only the new tokens,
+// against re-evaluating the whole public sequence every round (what a
+// stateless scorer such as vLLM with prompt_logprobs does).
+//
+//   pnpm --filter @specsteer/verifier bench:kv -- [--rounds 40] [--k 8] [--prompt-words 30]
+//
+// Uses the model pair from models/ (or data/interim/, or the
+// SPECSTEER_{TARGET,REFERENCE}_MODEL_PATH variables). One thread per context.
+
+import { parseArgs } from 'node:util';
+import type { TokenId } from '@specsteer/core';
+import type { Token } from 'node-llama-cpp';
+import {
+  createLlamaCppBackend,
+  evaluateSuffix,
+  type LlamaScorer,
+} from '../src/backends/llamacpp/index.ts';
+import { positionScore } from '../src/backends/llamacpp/position-scores.ts';
+import {
+  testModelPair,
+  NO_MODEL_PAIR_REASON,
+} from '../src/backends/llamacpp/testing/test-model-pair.ts';
+
+const { values } = parseArgs({
+  options: {
+    rounds: { type: 'string', default: '40' },
+    k: { type: 'string', default: '8' },
+    'top-k': { type: 'string', default: '20' },
+    seed: { type: 'string', default: '7' },
+  },
+});
+const rounds = Number(values.rounds);
+const k = Number(values.k);
+const topK = Number(values['top-k']);
+
+const pair = testModelPair();
+if (pair === null) {
+  console.error(NO_MODEL_PAIR_REASON);
+  process.exit(2);
+}
+
+/** A fixed pseudo-random stream (the cost does not depend on which ids are drafted). */
+let state = Number(values.seed) >>> 0 || 1;
+const nextRandom = () => {
+  state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
+  return state / 2 ** 32;
+};
+
+const backend = await createLlamaCppBackend({ ...pair, sequencesPerContext: 1, maxContexts: 2 });
+const prompt = await backend.tokenizePrompt([
+  { role: 'system', content: 'You write short notes for a small team.' },
+  {
+    role: 'user',
+    content: 'Write a note to the team about the capital of Varnia and the weather in Tellor.',
+  },
+]);
+const vocab = backend.vocabSize;
+const maxRounds = Math.min(rounds, Math.floor((backend.contextSize - prompt.length - 1) / (k + 1)));
+
+/** One generation's rounds: each commits a random accepted prefix plus one corrected token. */
+const script: { tokens: TokenId[]; from: number }[] = [];
+let committed: TokenId[] = [];
+for (let r = 0; r < maxRounds; r++) {
+  const draft = Array.from({ length: k }, () => Math.floor(nextRandom() * vocab));
+  script.push({
+    tokens: [...prompt, ...committed, ...draft],
+    from: prompt.length + committed.length,
+  });
+  const accepted = Math.floor(nextRandom() * (k + 1));
+  committed = [...committed, ...draft.slice(0, accepted), Math.floor(nextRandom() * vocab)];
+}
+
+const percentile = (xs: number[], p: number) => {
+  const sorted = [...xs].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+};
+
+/** KV reuse: one scoring session across the rounds, as the server keeps it. */
+async function runWithReuse(scorer: LlamaScorer) {
+  const before = scorer.counter.evaluatedTokens;
+  const session = await scorer.openSession();
+  const ms: number[] = [];
+  for (const { tokens, from } of script) {
+    const started = performance.now();
+    await session.score(tokens, from, topK);
+    ms.push(performance.now() - started);
+  }
+  await session.close();
+  return { ms, evaluatedPerRound: (scorer.counter.evaluatedTokens - before) / script.length };
+}
+
+/** Stateless: the cache is cleared before every round and the whole sequence evaluated again. */
+async function runWithoutReuse(scorer: LlamaScorer) {
+  const context = await scorer.model.createContext({
+    contextSize: backend.contextSize,
+    threads: 1,
+    batchSize: backend.contextSize,
+  });
+  const sequence = context.getSequence();
+  const ms: number[] = [];
+  let evaluated = 0;
+  for (const { tokens, from } of script) {
+    await sequence.clearHistory();
+    const started = performance.now();
+    const result = await evaluateSuffix(sequence, tokens as Token[], from - 1);
+    result.distributions.forEach((next, i) => positionScore(next, tokens[from + i], topK));
+    ms.push(performance.now() - started);
+    evaluated += result.evaluatedTokens;
+  }
+  await context.dispose();
+  return { ms, evaluatedPerRound: evaluated / script.length };
+}
+
+console.log(
+  `model pair: ${pair.targetPath} / ${pair.referencePath}; vocab ${vocab}; prompt ${prompt.length} tokens; ` +
+    `${script.length} rounds of k = ${k}; final sequence ${script.at(-1)!.tokens.length} tokens; top-K ${topK}`,
+);
+console.log('model      mode          p50 ms   p99 ms   mean ms  tokens evaluated/round');
+for (const [name, scorer] of [
+  ['target', backend.target],
+  ['reference', backend.reference],
+] as const) {
+  await runWithReuse(scorer); // warm-up: first evaluations allocate buffers
+  for (const reuse of [true, false]) {
+    const { ms, evaluatedPerRound } = await (reuse
+      ? runWithReuse(scorer)
+      : runWithoutReuse(scorer));
+    const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
+    console.log(
+      `${name.padEnd(10)} ${(reuse ? 'KV reuse' : 'full re-eval').padEnd(12)} ${percentile(ms, 50)
+        .toFixed(2)
+        .padStart(
+          8,
+        )} ${percentile(ms, 99).toFixed(2).padStart(8)} ${mean.toFixed(2).padStart(9)}  ${evaluatedPerRound.toFixed(1).padStart(8)}`,
+    );
+  }
+}
+
+// Both models of a round scored concurrently, as the server does (KV reuse).
+const [t, s] = await Promise.all([backend.target.openSession(), backend.reference.openSession()]);
+const roundMs: number[] = [];
+for (const { tokens, from } of script) {
+  const started = performance.now();
+  await Promise.all([t.score(tokens, from, topK), s.score(tokens, from, topK)]);
+  roundMs.push(performance.now() - started);
+}
+await Promise.all([t.close(), s.close()]);
+console.log(
+  `round (target ‖ reference, KV reuse): p50 ${percentile(roundMs, 50).toFixed(2)} ms, p99 ${percentile(roundMs, 99).toFixed(2)} ms`,
+);
+await backend.close();
