@@ -11,6 +11,7 @@ import type { PublicChatMessage, VerifierBackend } from '../backend.ts';
 import { VllmClient } from './vllm-client.ts';
 import type { VllmRole } from './vllm-errors.ts';
 import { VllmScorer } from './vllm-scorer.ts';
+import { VLLM_VARIABLES } from './vllm-variables.ts';
 
 /** vLLM's default `--max-logprobs`. */
 export const DEFAULT_VLLM_MAX_TOP_K = 20;
@@ -66,7 +67,7 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     throw new SpecSteerError(
       ErrorCode.INTERNAL,
       `the vLLM backend needs the models' vocabulary size (config.json vocab_size, 151936 for Qwen2.5): ` +
-        `set SPECSTEER_VLLM_VOCAB_SIZE to a positive integer (got ${String(vocabSize)})`,
+        `set ${VLLM_VARIABLES.vocabSize} to a positive integer (got ${String(vocabSize)})`,
     );
   }
   const clients = {
@@ -102,7 +103,7 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     if (error instanceof Error && error.name === 'TokenizerFingerprintError') {
       throw new SpecSteerError(
         ErrorCode.TOKENIZER_MISMATCH,
-        `the vLLM tokenizers do not fit SPECSTEER_VLLM_VOCAB_SIZE=${vocabSize}: ${error.message}`,
+        `the vLLM tokenizers do not fit ${VLLM_VARIABLES.vocabSize}=${vocabSize}: ${error.message}`,
       );
     }
     throw error;
@@ -181,7 +182,7 @@ async function connect(client: VllmClient, wanted: string | undefined): Promise<
   await client.health();
   const listed = (await client.models()).data;
   const variable =
-    client.role === 'target' ? 'SPECSTEER_VLLM_TARGET_MODEL' : 'SPECSTEER_VLLM_REFERENCE_MODEL';
+    client.role === 'target' ? VLLM_VARIABLES.targetModel : VLLM_VARIABLES.referenceModel;
   const names = listed.map((m) => m.id).join(', ') || 'none';
   let card = wanted === undefined ? undefined : listed.find((m) => m.id === wanted);
   if (wanted !== undefined && card === undefined) {

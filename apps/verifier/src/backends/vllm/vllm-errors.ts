@@ -4,6 +4,7 @@
 // the client resends the draft (BACKEND_TIMEOUT) or resumes elsewhere.
 
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
+import { VLLM_VARIABLES } from './vllm-variables.ts';
 import { parseVllmErrorBody } from './vllm-wire.ts';
 
 /** Which of the two cloud models a vLLM server serves (DESIGN.md §2: p and s). */
@@ -11,12 +12,12 @@ export type VllmRole = 'target' | 'reference';
 
 /** The environment variable an operator changes for each role's server. */
 const URL_VARIABLE: Record<VllmRole, string> = {
-  target: 'SPECSTEER_VLLM_TARGET_URL',
-  reference: 'SPECSTEER_VLLM_REFERENCE_URL',
+  target: VLLM_VARIABLES.targetUrl,
+  reference: VLLM_VARIABLES.referenceUrl,
 };
 const KEY_VARIABLE: Record<VllmRole, string> = {
-  target: 'SPECSTEER_VLLM_TARGET_API_KEY',
-  reference: 'SPECSTEER_VLLM_REFERENCE_API_KEY',
+  target: VLLM_VARIABLES.targetApiKey,
+  reference: VLLM_VARIABLES.referenceApiKey,
 };
 
 export interface VllmCallSite {
@@ -44,7 +45,7 @@ export function transportError(site: VllmCallSite, error: unknown): SpecSteerErr
     return new SpecSteerError(
       ErrorCode.BACKEND_TIMEOUT,
       `${where(site)} gave no answer within ${site.timeoutMs} ms; the round was not applied. ` +
-        `If the server is overloaded add replicas; if long prompts are slow raise SPECSTEER_VLLM_TIMEOUT_MS.`,
+        `If the server is overloaded add replicas; if long prompts are slow raise ${VLLM_VARIABLES.timeoutMs}.`,
       errorData(site, { timeoutMs: site.timeoutMs }),
     );
   }
@@ -87,7 +88,7 @@ export function httpError(site: VllmCallSite, status: number, body: unknown): Sp
     // top-K cap above --max-logprobs, a prompt above --max-model-len) or a bug.
     return new SpecSteerError(
       ErrorCode.INTERNAL,
-      `${where(site)} refused the request (${status} ${detail}). Check that SPECSTEER_VLLM_MAX_LOGPROBS ≤ the server's --max-logprobs ` +
+      `${where(site)} refused the request (${status} ${detail}). Check that ${VLLM_VARIABLES.maxTopK} ≤ the server's --max-logprobs ` +
         `and that prompt + output tokens fit its --max-model-len.`,
       data,
     );

@@ -1,0 +1,201 @@
+// The deployment files are code: docker-compose.yml must be valid for
+// Debian's docker-compose 1.29 and carry the settings docs/deploy.md explains,
+// and the verifier image must be multi-stage, non-root and complete.
+
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { VLLM_VARIABLES } from '../backends/vllm/vllm-variables.ts';
+import { ConfigSchema, environmentVariable } from '../config/index.ts';
+
+const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
+const composePath = `${repoRoot}docker-compose.yml`;
+const dockerfilePath = `${repoRoot}apps/verifier/Dockerfile`;
+
+type Service = {
+  image?: string;
+  command?: string[];
+  entrypoint?: string[];
+  environment?: Record<string, string>;
+  healthcheck?: { test: string[] };
+  depends_on?: Record<string, { condition: string }>;
+  deploy?: {
+    resources: { reservations: { devices: { driver: string; capabilities: string[] }[] } };
+  };
+  profiles?: string[];
+  volumes?: string[];
+  build?: { context: string; dockerfile: string };
+};
+
+const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as {
+  services: Record<string, Service>;
+};
+const services = compose.services;
+const vllmServices = ['vllm-target', 'vllm-reference'].map(
+  (name) => [name, services[name]!] as const,
+);
+
+/** `--flag=value` from a command list; the value is still a ${VAR:-default} expression here. */
+function flag(service: Service, name: string): string | undefined {
+  const arg = service.command?.find((a) => a === name || a.startsWith(`${name}=`));
+  return arg === undefined ? undefined : arg.slice(name.length + 1);
+}
+
+/** The default of a `${VAR:-default}` expression (or the literal). */
+function defaultOf(value: string | undefined): string | undefined {
+  const match = value?.match(/^\$\{[A-Z_]+:-(.*)\}$/);
+  return match ? match[1] : value;
+}
+
+const DOCKER_COMPOSE = '/usr/bin/docker-compose';
+// CI installs Debian's docker-compose (.ci/run); elsewhere the check runs where it is installed.
+const haveCompose = existsSync(DOCKER_COMPOSE) || process.env.CI === 'true';
+
+describe('docker-compose.yml', () => {
+  it.skipIf(!haveCompose)(
+    'is valid for docker-compose 1.29, with and without the embedded profile',
+    () => {
+      const run = (args: string[]) =>
+        execFileSync(DOCKER_COMPOSE, ['-f', composePath, ...args], {
+          cwd: repoRoot,
+          env: { PATH: process.env.PATH ?? '', VLLM_API_KEY: 'compose-test-key-0123456789' },
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+        });
+      expect(() => run(['config', '-q'])).not.toThrow();
+      expect(() => run(['--profile', 'embedded', 'config', '-q'])).not.toThrow();
+      // Interpolated, the defaults land where they should.
+      const resolved = parse(run(['config'])) as { services: Record<string, Service> };
+      expect(resolved.services['vllm-target']!.command).toContain('--max-logprobs=20');
+      expect(resolved.services.verifier!.environment!.SPECSTEER_VLLM_TARGET_API_KEY).toBe(
+        'compose-test-key-0123456789',
+      );
+    },
+  );
+
+  it('runs both vLLM servers on one pinned image, with the flags scoring needs', () => {
+    const images = new Set(vllmServices.map(([, s]) => s.image));
+    expect(images.size).toBe(1);
+    expect([...images][0]).toMatch(/^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
+    for (const [, service] of vllmServices) {
+      expect(service.entrypoint).toEqual(['vllm', 'serve']);
+      expect(Number(defaultOf(flag(service, '--max-logprobs')))).toBeGreaterThanOrEqual(1);
+      expect(service.command).toContain('--no-enable-prefix-caching');
+      expect(service.command).toContain('--return-tokens-as-token-ids');
+      expect(service.volumes).toContain('hf-cache:/root/.cache/huggingface');
+    }
+    expect(defaultOf(services['vllm-target']!.command![0])).toBe('Qwen/Qwen2.5-7B-Instruct');
+    expect(defaultOf(services['vllm-reference']!.command![0])).toBe('Qwen/Qwen2.5-0.5B-Instruct');
+  });
+
+  it('splits one GPU so that the two memory fractions sum below 0.9', () => {
+    const fractions = vllmServices.map(([, s]) =>
+      Number(defaultOf(flag(s, '--gpu-memory-utilization'))),
+    );
+    for (const f of fractions) expect(f).toBeGreaterThan(0);
+    expect(fractions[0]! + fractions[1]!).toBeLessThan(0.9);
+    for (const [, service] of vllmServices) {
+      const [device] = service.deploy!.resources.reservations.devices;
+      expect(device).toMatchObject({ driver: 'nvidia', capabilities: ['gpu'] });
+    }
+  });
+
+  it('health-checks vLLM on /health and starts the reference after the target is healthy', () => {
+    for (const [, service] of vllmServices)
+      expect(service.healthcheck!.test.join(' ')).toContain('/health');
+    expect(services['vllm-reference']!.depends_on).toEqual({
+      'vllm-target': { condition: 'service_healthy' },
+    });
+    expect(services.verifier!.depends_on).toEqual({
+      'vllm-target': { condition: 'service_healthy' },
+      'vllm-reference': { condition: 'service_healthy' },
+    });
+  });
+
+  it('points the verifier at both vLLM services with the same models, top-K cap and key', () => {
+    const env = services.verifier!.environment!;
+    expect(env.SPECSTEER_BACKEND).toBe('vllm');
+    expect(env.SPECSTEER_VLLM_TARGET_URL).toBe('http://vllm-target:8000');
+    expect(env.SPECSTEER_VLLM_REFERENCE_URL).toBe('http://vllm-reference:8000');
+    expect(env.SPECSTEER_VLLM_TARGET_MODEL).toBe(services['vllm-target']!.command![0]);
+    expect(env.SPECSTEER_VLLM_REFERENCE_MODEL).toBe(services['vllm-reference']!.command![0]);
+    expect(env.SPECSTEER_VLLM_MAX_LOGPROBS).toBe(flag(services['vllm-target']!, '--max-logprobs'));
+    expect(env.SPECSTEER_VLLM_TARGET_API_KEY).toBe(
+      services['vllm-target']!.environment!.VLLM_API_KEY,
+    );
+    expect(services.verifier!.build).toEqual({
+      context: '.',
+      dockerfile: 'apps/verifier/Dockerfile',
+    });
+  });
+
+  it('offers the embedded backend as a profile with the models/ pair and no GPU', () => {
+    const embedded = services['verifier-embedded']!;
+    expect(embedded.profiles).toEqual(['embedded']);
+    expect(embedded.deploy).toBeUndefined();
+    expect(embedded.depends_on).toBeUndefined();
+    expect(embedded.environment!.SPECSTEER_BACKEND).toBe('llamacpp');
+    expect(embedded.volumes).toContain('./models:/models:ro');
+    expect(embedded.environment!.SPECSTEER_TARGET_MODEL_PATH).toBe('/models/specsteer-large.gguf');
+    expect(embedded.environment!.SPECSTEER_REFERENCE_MODEL_PATH).toBe(
+      '/models/specsteer-small.gguf',
+    );
+  });
+
+  it('sets only variables the verifier reads', () => {
+    const known = new Set<string>([
+      ...Object.keys(ConfigSchema.shape).map(environmentVariable),
+      // The vLLM backend's own settings (see backends/vllm/vllm-variables.ts).
+      ...Object.values(VLLM_VARIABLES),
+    ]);
+    for (const name of ['verifier', 'verifier-embedded']) {
+      for (const variable of Object.keys(services[name]!.environment!)) {
+        expect(known, `${name} sets ${variable}`).toContain(variable);
+      }
+    }
+  });
+});
+
+describe('apps/verifier/Dockerfile', () => {
+  const dockerfile = readFileSync(dockerfilePath, 'utf8');
+  const instructions = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
+  const stages = instructions.filter((line) => line.startsWith('FROM '));
+  const lastStage = instructions.slice(instructions.lastIndexOf(stages.at(-1)!));
+
+  it('builds in one stage and runs from another, as a non-root user', () => {
+    expect(stages.length).toBeGreaterThanOrEqual(2);
+    const user = lastStage.filter((line) => line.startsWith('USER ')).at(-1);
+    expect(user).toBeDefined();
+    expect(user!.slice(5).trim()).not.toMatch(/^(root|0)(:|$)/);
+  });
+
+  it('deploys the verifier with production dependencies only, and health-checks /healthz', () => {
+    expect(
+      instructions.some((line) => /pnpm --filter @specsteer\/verifier deploy --prod/.test(line)),
+    ).toBe(true);
+    expect(
+      lastStage.some((line) => line.startsWith('HEALTHCHECK') && line.includes('/healthz')),
+    ).toBe(true);
+    expect(lastStage.find((line) => line.startsWith('CMD '))).toContain('src/server.ts');
+  });
+
+  it('copies every workspace package the verifier depends on, and only paths that exist', () => {
+    const manifest = JSON.parse(readFileSync(`${repoRoot}apps/verifier/package.json`, 'utf8')) as {
+      dependencies: Record<string, string>;
+    };
+    const workspaceDeps = Object.entries(manifest.dependencies)
+      .filter(([, version]) => version.startsWith('workspace:'))
+      .map(([name]) => name.replace('@specsteer/', 'packages/'));
+    const copied = instructions
+      .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))
+      .flatMap((line) => line.split(/\s+/).slice(1, -1));
+    for (const dir of workspaceDeps) expect(copied).toContain(`${dir}/src`);
+    for (const path of copied) expect(existsSync(`${repoRoot}${path}`), path).toBe(true);
+  });
+});
