@@ -1,0 +1,44 @@
+// What every generation method returns (SpecSteer and the baselines of
+// DESIGN.md §2), so the benchmark compares like with like.
+
+import type { FinishReason } from '@specsteer/protocol';
+import type { TokenId } from '../engine.ts';
+import type { RunMetrics } from '../metrics/runMetrics.ts';
+import type { TokenOrigin } from './tokenOrigin.ts';
+
+export interface GenerationResult {
+  /** The output tokens, stop token included when one ended the run; never more than maxTokens. */
+  tokens: TokenId[];
+  /** origins[i] is where tokens[i] came from. */
+  origins: TokenOrigin[];
+  finish: FinishReason;
+  metrics: RunMetrics;
+}
+
+/** Sampling settings as the device chooses them (the protocol's `sampling`, defaults optional). */
+export interface GenerationSampling {
+  /** 0 = greedy. */
+  temperature: number;
+  seed: number;
+  /** α of π ∝ p·(q/s)^α (default 1). */
+  alpha?: number;
+  /** c of a = min(1, p/(s·c)) (default 1). */
+  leniency?: number;
+  /** Greedy threshold τ (default 1). */
+  tau?: number;
+  /** K of the top-K correction. */
+  topK: number;
+  maxTokens: number;
+  /** The generation ends after the first of these (it is part of the output). */
+  stopTokens?: TokenId[];
+}
+
+export function withSamplingDefaults(sampling: GenerationSampling): Required<GenerationSampling> {
+  return {
+    ...sampling,
+    alpha: sampling.alpha ?? 1,
+    leniency: sampling.leniency ?? 1,
+    tau: sampling.tau ?? 1,
+    stopTokens: sampling.stopTokens ?? [],
+  };
+}

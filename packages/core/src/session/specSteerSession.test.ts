@@ -1,0 +1,287 @@
+import { describe, expect, it } from 'vitest';
+import type { TokenId } from '../engine.ts';
+import { chooseDraftToken } from '../math/draft.ts';
+import { recoverToken } from '../math/recover.ts';
+import { verifyDraft } from '../math/verify.ts';
+import { rngStream } from '../rng.ts';
+import { mixTables, randomNgramTable, type ProbabilityTable } from '../testing/probabilityTable.ts';
+import { TableDrafter } from '../testing/tableDrafter.ts';
+import { TableScorer } from '../testing/tableScorer.ts';
+import { TABLE_TOKENIZER_FINGERPRINT, tableVerifier } from '../testing/tableVerifier.ts';
+import { inMemoryTransportFactory, type InMemoryLink } from '../transport/inMemoryTransport.ts';
+import type { GenerationSampling } from './generationResult.ts';
+import { runSpecSteer } from './specSteerSession.ts';
+
+const V = 12;
+const STOP = 11;
+const p = randomNgramTable({ vocabSize: V, seed: 101, boost: { tokens: [STOP], factor: 0.6 } });
+const s = randomNgramTable({ vocabSize: V, seed: 202, boost: { tokens: [STOP], factor: 0.6 } });
+/** The private shift: q leans towards what the history suggests. */
+const privateLean = randomNgramTable({ vocabSize: V, seed: 303, sharpness: 4 });
+const q: ProbabilityTable = mixTables(mixTables(s, p, 0.5), privateLean, 0.3);
+
+const HISTORY = [0, 4, 4, 7, 2, 9];
+const PUBLIC = [0, 3, 5, 8];
+const CONTEXT = [...HISTORY, ...PUBLIC.slice(1)];
+
+/**
+ * The same math applied directly, without transport, protocol or conversation:
+ * what a session with this seed must produce.
+ */
+async function referenceRun(sampling: Required<GenerationSampling>, k: number): Promise<TokenId[]> {
+  const drafter = new TableDrafter({ vocabSize: V, table: q });
+  const target = await new TableScorer({ vocabSize: V, table: p }).openSession();
+  const reference = await new TableScorer({ vocabSize: V, table: s }).openSession();
+  await drafter.begin(CONTEXT);
+  const output: TokenId[] = [];
+  const stops = new Set(sampling.stopTokens);
+  for (let round = 0; ; round++) {
+    const room = sampling.maxTokens - output.length;
+    const draftRng = rngStream(sampling.seed, round, 'draft');
+    await drafter.commit(output);
+    const block = await drafter.draft(
+      Math.min(k, room),
+      (dist) => chooseDraftToken(dist, sampling.temperature, () => draftRng.uniform()),
+      (t) => stops.has(t),
+    );
+    const sequence = [...PUBLIC, ...output, ...block.tokens];
+    const from = PUBLIC.length + output.length;
+    const verifyRng = rngStream(sampling.seed, round, 'verify');
+    const verdict = verifyDraft({
+      draft: block.tokens,
+      target: await target.score(sequence, from, sampling.topK),
+      reference: await reference.score(sequence, from, sampling.topK),
+      sampling,
+      vocabSize: V,
+      uniform: () => verifyRng.uniform(),
+    });
+    for (const token of block.tokens.slice(0, verdict.accepted)) {
+      output.push(token);
+      if (stops.has(token) || output.length === sampling.maxTokens) return output;
+    }
+    const recoverRng = rngStream(sampling.seed, round, 'recover');
+    const token = recoverToken({
+      correction: verdict.correction,
+      q: block.distributions[verdict.accepted]!,
+      rejectedToken:
+        verdict.accepted < block.tokens.length ? block.tokens[verdict.accepted]! : null,
+      sampling,
+      uniform: () => recoverRng.uniform(),
+    });
+    output.push(token);
+    if (stops.has(token) || output.length === sampling.maxTokens) return output;
+  }
+}
+
+function sampling(
+  seed: number,
+  overrides: Partial<GenerationSampling> = {},
+): Required<GenerationSampling> {
+  return {
+    temperature: 1,
+    seed,
+    alpha: 1,
+    leniency: 1,
+    tau: 1,
+    topK: V,
+    maxTokens: 40,
+    stopTokens: [STOP],
+    ...overrides,
+  };
+}
+
+function session(options: {
+  sampling: Required<GenerationSampling>;
+  k?: number;
+  onLink?: (link: InMemoryLink) => void;
+}) {
+  const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+  const drafter = new TableDrafter({ vocabSize: V, table: q });
+  const connect = inMemoryTransportFactory(() => verifier.newConversation(), {
+    ...(options.onLink && { onLink: options.onLink }),
+  });
+  return {
+    verifier,
+    drafter,
+    run: () =>
+      runSpecSteer({
+        connect,
+        drafter,
+        contextTokens: CONTEXT,
+        prompt: { tokens: PUBLIC },
+        tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+        sampling: options.sampling,
+        draftTokens: options.k ?? 4,
+        reconnect: { initialDelayMs: 0, replyTimeoutMs: 5_000 },
+      }),
+  };
+}
+
+describe('SpecSteer session loop over the in-memory transport', () => {
+  it('emits exactly the tokens of the reference run for a fixed seed, reproducibly', async () => {
+    for (const seed of [1, 2, 3, 4, 5, 6]) {
+      const settings = sampling(seed);
+      const expected = await referenceRun(settings, 4);
+      const first = await session({ sampling: settings }).run();
+      const second = await session({ sampling: settings }).run();
+      expect(first.tokens).toEqual(expected);
+      expect(second.tokens).toEqual(expected);
+    }
+  });
+
+  it('matches the reference in greedy mode and with other k, α and c', async () => {
+    const cases: [Partial<GenerationSampling>, number][] = [
+      [{ temperature: 0 }, 4],
+      [{ temperature: 0.7, alpha: 0.5, leniency: 2 }, 6],
+      [{ topK: 3 }, 2],
+      [{}, 1],
+    ];
+    for (const [overrides, k] of cases) {
+      const settings = sampling(11, overrides);
+      const result = await session({ sampling: settings, k }).run();
+      expect(result.tokens).toEqual(await referenceRun(settings, k));
+    }
+  });
+
+  it('never emits more than maxTokens and ends with finish "length" when no stop comes', async () => {
+    for (const maxTokens of [1, 2, 3, 5, 9]) {
+      const settings = sampling(7, { maxTokens, stopTokens: [] });
+      const result = await session({ sampling: settings, k: 4 }).run();
+      expect(result.tokens).toHaveLength(maxTokens);
+      expect(result.finish).toBe('length');
+      expect(result.tokens).toEqual(await referenceRun(settings, 4));
+    }
+  });
+
+  it('ends at the first stop token, which is the last token of the output', async () => {
+    let stopped = 0;
+    for (let seed = 0; seed < 20; seed++) {
+      const result = await session({ sampling: sampling(seed, { maxTokens: 60 }) }).run();
+      if (result.finish === 'stop') {
+        stopped++;
+        expect(result.tokens.at(-1)).toBe(STOP);
+        expect(result.tokens.indexOf(STOP)).toBe(result.tokens.length - 1);
+      } else {
+        expect(result.tokens).not.toContain(STOP);
+        expect(result.tokens).toHaveLength(60);
+      }
+    }
+    expect(stopped).toBeGreaterThan(10);
+  });
+
+  it('reports each committed token with its origin and consistent metrics', async () => {
+    const result = await session({ sampling: sampling(3) }).run();
+    const { metrics } = result;
+    expect(result.origins).toHaveLength(result.tokens.length);
+    const accepted = result.origins.filter((o) => o === 'accepted').length;
+    const recovered = result.origins.filter((o) => o === 'corrected' || o === 'steered').length;
+    expect(accepted + recovered).toBe(result.tokens.length);
+    expect(metrics.acceptedPerRound.reduce((a, b) => a + b, 0)).toBe(accepted);
+    expect(metrics.rounds).toBe(metrics.acceptedPerRound.length);
+    expect(metrics.roundTrips).toBe(metrics.rounds + 1); // hello+open pipelined, then one per round
+    expect(metrics.tokens).toBe(result.tokens.length);
+    expect(metrics.resumes).toBe(0);
+    expect(metrics.draftedPerRound.every((d) => d <= 4)).toBe(true);
+  });
+
+  it('leaves no scoring session open on the server after the run', async () => {
+    const run = session({ sampling: sampling(9) });
+    await run.run();
+    expect(run.verifier.targetScorer.openSessions).toBe(0);
+    expect(run.verifier.referenceScorer.openSessions).toBe(0);
+  });
+});
+
+describe('reconnect and resume', () => {
+  it('resumes on a fresh replica after a drop and emits exactly the uninterrupted output', async () => {
+    for (const dropAtDraft of [1, 2, 3, 5]) {
+      const settings = sampling(21, { maxTokens: 40, stopTokens: [] });
+      const uninterrupted = await session({ sampling: settings }).run();
+      let links = 0;
+      const interrupted = session({
+        sampling: settings,
+        onLink: (link) => {
+          links++;
+          if (links > 1) return; // only the first connection drops
+          let drafts = 0;
+          const original = link.transport.send.bind(link.transport);
+          link.transport.send = (message) => {
+            original(message);
+            if (message.type === 'draft' && ++drafts === dropAtDraft) link.drop();
+          };
+        },
+      });
+      const result = await interrupted.run();
+      expect(result.tokens).toEqual(uninterrupted.tokens);
+      expect(result.origins).toEqual(uninterrupted.origins);
+      expect(result.metrics.resumes).toBe(1);
+      expect(links).toBe(2);
+    }
+  });
+
+  it('reports every committed token exactly once across a resume', async () => {
+    const settings = sampling(5, { maxTokens: 30, stopTokens: [] });
+    const seen: number[] = [];
+    let first = true;
+    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    const result = await runSpecSteer({
+      connect: inMemoryTransportFactory(() => verifier.newConversation(), {
+        onLink: (link) => {
+          if (!first) return;
+          first = false;
+          link.transport.onClose(() => undefined);
+          setTimeout(() => link.drop(), 0);
+        },
+      }),
+      drafter: new TableDrafter({ vocabSize: V, table: q }),
+      contextTokens: CONTEXT,
+      prompt: { tokens: PUBLIC },
+      tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+      sampling: settings,
+      draftTokens: 3,
+      reconnect: { initialDelayMs: 0 },
+      onToken: ({ index }) => seen.push(index),
+    });
+    expect(seen).toEqual(result.tokens.map((_, i) => i));
+    expect(result.tokens).toEqual(await referenceRun(settings, 3));
+  });
+
+  it('gives up with a clear error after the bounded number of attempts', async () => {
+    let attempts = 0;
+    const run = runSpecSteer({
+      connect: async () => {
+        attempts++;
+        throw Object.assign(new Error('connection refused'), { code: 'CONNECT_FAILED' });
+      },
+      drafter: new TableDrafter({ vocabSize: V, table: q }),
+      contextTokens: CONTEXT,
+      prompt: { tokens: PUBLIC },
+      tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+      sampling: sampling(1),
+      draftTokens: 4,
+      reconnect: { maxAttempts: 3, initialDelayMs: 0 },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'RECONNECT_GAVE_UP', attempts: 3 });
+    await expect(run).rejects.toThrow(/gave up after 3 reconnect attempts: connection refused/);
+    expect(attempts).toBe(4);
+  });
+
+  it('does not retry a refusal that cannot succeed (tokenizer mismatch)', async () => {
+    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    let attempts = 0;
+    const run = runSpecSteer({
+      connect: async () => {
+        attempts++;
+        return inMemoryTransportFactory(() => verifier.newConversation())();
+      },
+      drafter: new TableDrafter({ vocabSize: V, table: q }),
+      contextTokens: CONTEXT,
+      prompt: { tokens: PUBLIC },
+      tokenizerFingerprint: 'some-other-tokenizer',
+      sampling: sampling(1),
+      draftTokens: 4,
+    });
+    await expect(run).rejects.toMatchObject({ code: 'TOKENIZER_MISMATCH' });
+    expect(attempts).toBe(1);
+  });
+});
