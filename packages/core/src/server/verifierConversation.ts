@@ -23,6 +23,7 @@ import {
   type Sampling,
   type ServerMessage,
 } from '@specsteer/protocol';
+import { ChatTemplateError } from '../chat/offlineTemplate.ts';
 import type { Scorer, ScoringSession, TokenId } from '../engine.ts';
 import type { Correction, SamplingParams } from '../math/types.ts';
 import { monotonicClock, type Clock } from '../metrics/clock.ts';
@@ -521,6 +522,10 @@ export class VerifierConversation {
   /** Bad input keeps its code; anything else is a server fault: INTERNAL without details. */
   private asProtocolError(error: unknown, during: string): SpecSteerError {
     if (error instanceof SpecSteerError) return error;
+    // The chat template refuses a message that forges control markers: bad input, not a fault.
+    if (error instanceof ChatTemplateError) {
+      return new SpecSteerError(ErrorCode.INVALID_MESSAGE, `${during}.prompt: ${error.message}`);
+    }
     this.hooks.internalError?.(error, during);
     return new SpecSteerError(
       ErrorCode.INTERNAL,

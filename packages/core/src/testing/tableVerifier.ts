@@ -6,7 +6,10 @@ import { DEFAULT_LIMITS, type ChatMessage, type Limits } from '@specsteer/protoc
 import { renderPublicPrompt } from '../chat/offlineTemplate.ts';
 import type { TokenId } from '../engine.ts';
 import type { ConversationHooks } from '../server/conversationHooks.ts';
-import { VerifierConversation } from '../server/verifierConversation.ts';
+import {
+  VerifierConversation,
+  type VerifierConversationOptions,
+} from '../server/verifierConversation.ts';
 import type { ProbabilityTable } from './probabilityTable.ts';
 import { TableScorer } from './tableScorer.ts';
 
@@ -35,8 +38,8 @@ export interface TableVerifier {
   targetScorer: TableScorer;
   referenceScorer: TableScorer;
   limits: Limits;
-  /** A new conversation, as a fresh connection (or a fresh replica) would get. */
-  newConversation(): VerifierConversation;
+  /** A new conversation, as a fresh connection (or a fresh replica) would get; `overrides` replace options. */
+  newConversation(overrides?: Partial<VerifierConversationOptions>): VerifierConversation;
 }
 
 export function tableVerifier(options: TableVerifierOptions): TableVerifier {
@@ -49,7 +52,7 @@ export function tableVerifier(options: TableVerifierOptions): TableVerifier {
     targetScorer,
     referenceScorer,
     limits,
-    newConversation: () =>
+    newConversation: (overrides = {}) =>
       new VerifierConversation({
         target: targetScorer,
         reference: referenceScorer,
@@ -61,6 +64,7 @@ export function tableVerifier(options: TableVerifierOptions): TableVerifier {
           tokenize(renderPublicPrompt(messages)),
         ...(options.authenticate && { authenticate: options.authenticate }),
         ...(options.hooks && { hooks: options.hooks }),
+        ...overrides,
       }),
   };
 }
