@@ -1,0 +1,70 @@
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import type { DestinationStream } from 'pino';
+import type { Config } from '../config/schema.ts';
+import configPlugin from './plugins/config.ts';
+import metricsPlugin from './plugins/metrics.ts';
+import roundRateLimitPlugin from './plugins/round-rate-limit.ts';
+import websocketPlugin from './plugins/websocket.ts';
+import healthRoutes from './routes/health.ts';
+import verifierSocketRoute from './routes/verifier-socket.ts';
+import backendService, { type BackendFactory } from './services/backend.ts';
+import connectionRegistry from './services/connection-registry.ts';
+
+export interface AppDependencies {
+  /** Builds the scoring backend from the configuration (production: by `config.backend`). */
+  createBackend: BackendFactory;
+  /** Collect Node process metrics too (off in tests that build many apps). */
+  defaultMetrics?: boolean;
+}
+
+/** The whole verifier as one plugin: external → services → routes (STYLE.md). */
+export const verifierApp: FastifyPluginAsync<{ config: Config; deps: AppDependencies }> = async (
+  fastify,
+  { config, deps },
+) => {
+  await fastify.register(configPlugin, { config });
+  await fastify.register(metricsPlugin, { defaultMetrics: deps.defaultMetrics ?? true });
+  await fastify.register(roundRateLimitPlugin);
+  await fastify.register(websocketPlugin);
+
+  await fastify.register(connectionRegistry);
+  await fastify.register(backendService, { createBackend: deps.createBackend });
+
+  fastify.setErrorHandler(function handleError(error: FastifyError, request, reply) {
+    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    if (status >= 500) {
+      request.log.error({ err: error }, 'request failed');
+      return reply.code(status).send({ error: 'internal server error' });
+    }
+    return reply.code(status).send({ error: error.message });
+  });
+
+  await fastify.register(healthRoutes);
+  await fastify.register(verifierSocketRoute);
+};
+
+export interface BuildAppOptions {
+  /** Where pino writes (tests capture it); default stdout. */
+  logStream?: DestinationStream;
+}
+
+/** A Fastify instance with the verifier registered, not yet listening. */
+export async function buildApp(
+  config: Config,
+  deps: AppDependencies,
+  options: BuildAppOptions = {},
+): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: {
+      level: config.logLevel,
+      // Defence in depth: the default request serializer has no headers, but never let a key through.
+      redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', 'apiKey'],
+      ...(options.logStream && { stream: options.logStream }),
+    },
+    // A resume frame can hold a prompt plus committed tokens; HTTP bodies are not used otherwise.
+    bodyLimit: 64 * 1024,
+    return503OnClosing: true,
+  });
+  await app.register(verifierApp, { config, deps });
+  return app;
+}

@@ -1,0 +1,27 @@
+import websocket from '@fastify/websocket';
+import fp from 'fastify-plugin';
+import { chooseSubprotocol } from '../transport/subprotocol.ts';
+
+// @fastify/websocket, configured so that a frame somewhat over the announced
+// limit still arrives and is answered with BAD_FRAME (ws itself would only
+// close with 1009); frames beyond twice the limit are cut off by ws. Shutdown
+// is ours: the connection registry drains sessions before the server closes.
+
+export default fp(
+  async (fastify) => {
+    const { maxFrameBytes, shutdownGraceMs } = fastify.config;
+    await fastify.register(websocket, {
+      options: {
+        maxPayload: 2 * maxFrameBytes,
+        perMessageDeflate: false,
+        handleProtocols: (offered) => chooseSubprotocol(offered),
+      },
+      preClose: async function () {
+        const outcome = await fastify.connections.shutdown(shutdownGraceMs);
+        fastify.log.info(outcome, 'connections drained');
+        fastify.websocketServer.close();
+      },
+    });
+  },
+  { name: 'specsteer-websocket', dependencies: ['specsteer-config'] },
+);

@@ -1,0 +1,129 @@
+import { randomUUID } from 'node:crypto';
+import { VerifierConversation, type ConversationHooks } from '@specsteer/core';
+import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
+import type { FastifyPluginAsync } from 'fastify';
+import { limitsOf } from '../../config/load.ts';
+import { capacityOf, fitLimitsToBackend } from '../limits/fit-limits.ts';
+import { ApiKeyRegistry, type Caller } from '../auth/api-key-registry.ts';
+import { DeviceConnection } from '../transport/device-connection.ts';
+import { originAllowed } from '../transport/origin-policy.ts';
+import { upgradeApiKey } from '../transport/subprotocol.ts';
+
+// GET /v1/ws: the protocol endpoint. Each connection gets one core
+// VerifierConversation over the backend's scorers, wrapped in a
+// DeviceConnection for the transport's concerns. Refusals that need a coded
+// answer (origin, bad key) happen after the upgrade so the device can read
+// the error frame; refusals of capacity happen before, with HTTP 503.
+
+export const VERIFIER_SOCKET_PATH = '/v1/ws';
+const SERVER_INFO = { name: '@specsteer/verifier', version: '0.1.0' };
+
+const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
+  const { config, backend, metrics, connections, roundRateLimiter } = fastify;
+  const { limits, narrowed } = fitLimitsToBackend(limitsOf(config), capacityOf(backend));
+  if (narrowed.length > 0) fastify.log.warn({ narrowed, limits }, 'limits narrowed to what the backend can serve');
+  const apiKeys = new ApiKeyRegistry(config.apiKeys);
+
+  fastify.get(
+    VERIFIER_SOCKET_PATH,
+    {
+      websocket: true,
+      preValidation: async (_request, reply) => {
+        if (connections.shuttingDown) {
+          metrics.upgradeRejected('shutting-down');
+          return reply.code(503).send({ error: 'shutting down; connect to another replica' });
+        }
+        if (connections.size >= config.maxConnections) {
+          metrics.upgradeRejected('capacity');
+          return reply.code(503).send({ error: 'this replica holds its maximum of connections; retry later' });
+        }
+      },
+    },
+    (socket, request) => {
+      const id = randomUUID();
+      const log = request.log.child({ conn: id });
+      let caller: Caller = { id: `addr:${request.ip}` };
+      const presentedKey = upgradeApiKey(request.headers);
+      const upgradeCaller = presentedKey === undefined ? undefined : apiKeys.authenticate(presentedKey);
+      if (upgradeCaller !== undefined) caller = upgradeCaller;
+
+      const hooks: ConversationHooks = {
+        roundVerified: (event) => {
+          metrics.roundVerified(event.drafted, event.accepted, (event.scoreMs + event.verifyMs) / 1000);
+          log.debug(
+            { drafted: event.drafted, accepted: event.accepted, scoreMs: event.scoreMs, verifyMs: event.verifyMs },
+            'round verified',
+          );
+        },
+        error: (event) => {
+          metrics.errorSent(event.code);
+          log[event.scope === 'connection' ? 'info' : 'debug']({ code: event.code, scope: event.scope }, 'error sent');
+        },
+        sessionOpened: (event) => {
+          metrics.sessionOpened();
+          log.debug({ resumed: event.resumed }, 'session opened');
+        },
+        sessionClosed: (event) => {
+          metrics.sessionClosed();
+          log.debug({ reason: event.reason, outputTokens: event.outputTokens }, 'session closed');
+        },
+        internalError: (error, during) => log.error({ err: error, during }, 'internal error'),
+      };
+
+      const conversation = new VerifierConversation({
+        target: backend.target,
+        reference: backend.reference,
+        model: backend.model,
+        tokenizerFingerprint: backend.tokenizerFingerprint,
+        vocabSize: backend.vocabSize,
+        limits,
+        tokenizePrompt: (messages) => backend.tokenizePrompt(messages),
+        // A key checked on the upgrade stands for the connection; otherwise hello must carry one.
+        ...(!apiKeys.open && {
+          authenticate: (key: string | undefined) => {
+            if (upgradeCaller !== undefined) return true;
+            const found = key === undefined ? undefined : apiKeys.authenticate(key);
+            if (found !== undefined) caller = found;
+            return found !== undefined;
+          },
+        }),
+        hooks,
+        server: SERVER_INFO,
+      });
+      const connection = new DeviceConnection({
+        id,
+        socket,
+        conversation,
+        limits,
+        caller: () => caller,
+        rateLimiter: roundRateLimiter,
+        metrics,
+        log,
+      });
+      connections.add(connection);
+      metrics.connectionOpened();
+      socket.once('close', (code) => {
+        connections.delete(connection);
+        metrics.connectionClosed();
+        void connection.release(code);
+      });
+      log.info({ caller: caller.id.startsWith('key:') ? caller.id : 'anonymous' }, 'connection opened');
+
+      if (!originAllowed(request.headers.origin, config.allowedOrigins)) {
+        return connection.refuseAndClose(
+          new SpecSteerError(
+            ErrorCode.FORBIDDEN_ORIGIN,
+            'this origin may not use the verifier; add it to SPECSTEER_ALLOWED_ORIGINS on the server',
+          ),
+        );
+      }
+      if (presentedKey !== undefined && upgradeCaller === undefined) {
+        return connection.refuseAndClose(
+          new SpecSteerError(ErrorCode.UNAUTHORIZED, 'the API key on the upgrade request was not accepted'),
+        );
+      }
+    },
+  );
+};
+
+export default verifierSocketRoute;

@@ -1,0 +1,233 @@
+import type { VerifierConversation } from '@specsteer/core';
+import { ErrorCode, SpecSteerError, parseClientFrame, type Limits, type ServerMessage } from '@specsteer/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { RawData, WebSocket } from 'ws';
+import type { VerifierMetrics } from '../../metrics/verifier-metrics.ts';
+import type { Caller } from '../auth/api-key-registry.ts';
+import type { RoundRateLimiter } from '../limits/round-rate-limiter.ts';
+import type { RegisteredConnection } from '../services/connection-registry.ts';
+import { closeCodeFor } from './close-codes.ts';
+
+// One device's WebSocket: the transport around core's VerifierConversation.
+// The conversation owns the protocol (hello, sessions, rounds, their errors);
+// this class owns what only the socket sees: rate limits per caller, how many
+// frames may be in flight (backpressure), idle connections, draining on
+// shutdown, and the close code. It logs ids, counts and codes, never frames.
+
+export interface DeviceConnectionOptions {
+  id: string;
+  socket: WebSocket;
+  conversation: VerifierConversation;
+  limits: Limits;
+  /** Who is calling, for the round budget; may change once hello authenticates. */
+  caller: () => Caller;
+  rateLimiter: RoundRateLimiter;
+  metrics: VerifierMetrics;
+  log: FastifyBaseLogger;
+  now?: () => number;
+}
+
+/** Frames being handled at once before the socket stops reading (TCP then pushes back on the device). */
+const MAX_FRAMES_IN_FLIGHT = 64;
+/** Bytes queued for a device that is not reading, beyond which the socket stops reading too. */
+const MAX_BUFFERED_BYTES = 8 * 1024 * 1024;
+
+export class DeviceConnection implements RegisteredConnection {
+  readonly id: string;
+  private readonly options: DeviceConnectionOptions;
+  private readonly now: () => number;
+  private readonly openedAt: number;
+  private lastFrameAt: number;
+  private inFlight = 0;
+  private readingPaused = false;
+  private state: 'open' | 'draining' | 'closing' | 'closed' = 'open';
+  private idle: Promise<void> | null = null;
+  private onIdle: (() => void) | null = null;
+  private readonly closedPromise: Promise<void>;
+  private frames = 0;
+  private rateLimited = 0;
+
+  constructor(options: DeviceConnectionOptions) {
+    this.id = options.id;
+    this.options = options;
+    this.now = options.now ?? (() => performance.now());
+    this.openedAt = this.now();
+    this.lastFrameAt = this.openedAt;
+    this.closedPromise = new Promise((resolve) => options.socket.once('close', () => resolve()));
+    options.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+  }
+
+  /** Resolves once the socket has closed and the conversation released its sessions. */
+  get closed(): Promise<void> {
+    return this.closedPromise;
+  }
+
+  /** Called by the route when the socket closes, whoever closed it. */
+  async release(code: number): Promise<void> {
+    this.state = 'closed';
+    await this.options.conversation.dispose();
+    this.options.log.info(
+      {
+        conn: this.id,
+        code,
+        frames: this.frames,
+        rateLimited: this.rateLimited,
+        ms: Math.round(this.now() - this.openedAt),
+      },
+      'connection closed',
+    );
+  }
+
+  /** Send an error before the conversation exists or outside it (upgrade refusals), then close. */
+  refuseAndClose(error: SpecSteerError): void {
+    this.options.metrics.errorSent(error.code);
+    this.send([error.toFrame() as ServerMessage]);
+    this.closeWith(error.code);
+  }
+
+  /** Shutdown: stop reading, finish the frames in flight, close sessions, say SERVER_SHUTTING_DOWN, close. */
+  async drain(): Promise<void> {
+    if (this.state !== 'open') return this.closedPromise;
+    this.state = 'draining';
+    this.pauseReading();
+    await this.framesSettled();
+    if (this.state === 'draining') {
+      const closedFrames = await this.options.conversation.shutdown();
+      const error = new SpecSteerError(
+        ErrorCode.SERVER_SHUTTING_DOWN,
+        'this verifier is shutting down; reconnect (any replica) and resume your sessions',
+      );
+      this.options.metrics.errorSent(error.code);
+      this.send([...closedFrames, error.toFrame() as ServerMessage]);
+      this.closeWith(error.code);
+    }
+    return this.closedPromise;
+  }
+
+  terminate(): void {
+    this.options.socket.terminate();
+  }
+
+  /**
+   * Close idle sessions, and the connection itself when it holds no session
+   * and nothing arrived for limits.idleTimeoutMs. Called by the registry's sweep.
+   */
+  async sweepIdle(): Promise<void> {
+    if (this.state !== 'open' || this.inFlight > 0) return;
+    const closedFrames = await this.options.conversation.expireIdleSessions();
+    if (closedFrames.length > 0) this.send(closedFrames);
+    const quietFor = this.now() - this.lastFrameAt;
+    if (this.state === 'open' && this.options.conversation.openSessions === 0 && quietFor >= this.options.limits.idleTimeoutMs) {
+      this.refuseAndClose(
+        new SpecSteerError(
+          ErrorCode.IDLE_TIMEOUT,
+          `nothing arrived for ${this.options.limits.idleTimeoutMs} ms and no session is open; reconnect when needed`,
+          { idleTimeoutMs: this.options.limits.idleTimeoutMs },
+        ),
+      );
+    }
+  }
+
+  private receive(data: RawData, isBinary: boolean): void {
+    if (this.state !== 'open') return; // draining or closing: the device will resume elsewhere
+    this.frames++;
+    this.lastFrameAt = this.now();
+    // Binary frames go to the conversation as they are; the protocol parser refuses them with BAD_FRAME.
+    const frame = isBinary ? data : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+    this.inFlight++;
+    if (this.inFlight >= MAX_FRAMES_IN_FLIGHT || this.options.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+      this.pauseReading();
+    }
+    void this.handle(frame)
+      .catch((error: unknown) => {
+        // The conversation turns every failure into a frame; reaching here is a bug in this class.
+        this.options.log.error({ conn: this.id, err: error }, 'frame handling failed');
+      })
+      .finally(() => {
+        this.inFlight--;
+        this.maybeResumeReading();
+        if (this.inFlight === 0) this.onIdle?.();
+      });
+  }
+
+  private async handle(frame: string | RawData): Promise<void> {
+    const { conversation } = this.options;
+    if (typeof frame !== 'string') return this.deliver(await conversation.handleFrame(frame));
+    const parsed = parseClientFrame(frame, this.options.limits);
+    // A refused frame goes back through the conversation so that its refusal is the protocol's own.
+    if (!parsed.ok) return this.deliver(await conversation.handleFrame(frame));
+    const message = parsed.message;
+    if (message.type === 'draft') {
+      const caller = this.options.caller();
+      const budget = this.options.rateLimiter.take(caller.id, caller.apiKey);
+      if (!budget.allowed) {
+        this.rateLimited++;
+        const error = new SpecSteerError(
+          ErrorCode.RATE_LIMITED,
+          `too many rounds for this API key; retry after ${budget.retryAfterMs} ms`,
+          { retryAfterMs: budget.retryAfterMs },
+          { sessionId: message.sessionId, round: message.round },
+        );
+        this.options.metrics.errorSent(error.code);
+        return this.send([error.toFrame() as ServerMessage]);
+      }
+    }
+    return this.deliver(await conversation.handle(message));
+  }
+
+  private deliver(reply: { messages: ServerMessage[]; endConnection: boolean }): void {
+    this.send(reply.messages);
+    if (reply.endConnection) {
+      const last = reply.messages.at(-1);
+      this.closeWith(last?.type === 'error' ? last.code : ErrorCode.INTERNAL);
+    }
+  }
+
+  private send(messages: readonly ServerMessage[]): void {
+    const { socket } = this.options;
+    if (socket.readyState !== socket.OPEN) return;
+    for (const message of messages) socket.send(JSON.stringify(message));
+  }
+
+  private closeWith(code: string): void {
+    if (this.state === 'closing' || this.state === 'closed') return;
+    this.state = 'closing';
+    this.options.socket.close(closeCodeFor(code));
+  }
+
+  private pauseReading(): void {
+    if (this.readingPaused) return;
+    this.readingPaused = true;
+    this.options.socket.pause();
+    if (this.state === 'open') this.waitForDeviceToRead();
+  }
+
+  private maybeResumeReading(): void {
+    if (!this.readingPaused || this.state !== 'open') return;
+    if (this.inFlight < MAX_FRAMES_IN_FLIGHT / 2 && this.options.socket.bufferedAmount <= MAX_BUFFERED_BYTES / 2) {
+      this.readingPaused = false;
+      this.options.socket.resume();
+    }
+  }
+
+  /** ws has no drain event: poll the send buffer while reading is paused because of it. */
+  private waitForDeviceToRead(): void {
+    const timer = setInterval(() => {
+      if (!this.readingPaused || this.state !== 'open') return clearInterval(timer);
+      this.maybeResumeReading();
+    }, 50);
+    timer.unref();
+  }
+
+  private framesSettled(): Promise<void> {
+    if (this.inFlight === 0) return Promise.resolve();
+    this.idle ??= new Promise<void>((resolve) => {
+      this.onIdle = () => {
+        this.onIdle = null;
+        this.idle = null;
+        resolve();
+      };
+    });
+    return this.idle;
+  }
+}

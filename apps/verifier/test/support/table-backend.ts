@@ -1,0 +1,85 @@
+import {
+  TableScorer,
+  fingerprintTokenizer,
+  randomNgramTable,
+  renderPublicPrompt,
+  type PositionScore,
+  type Scorer,
+  type ScoringSession,
+  type TokenId,
+} from '@specsteer/core';
+import type { PublicChatMessage, VerifierBackend } from '../../src/backends/backend.ts';
+
+// A real VerifierBackend over core's explicit-table scorers: the target and
+// reference are known random n-gram tables over a small vocabulary, and the
+// "tokenizer" maps each character of the rendered chat prompt to one id. It
+// lets the server be tested end to end without a model file; the llama.cpp
+// backend runs the same tests when its GGUF pair is present.
+
+export const TABLE_VOCAB_SIZE = 64;
+/** The stop token of the table pair (boosted so that generations end). */
+export const TABLE_STOP_TOKEN = 1;
+
+export const referenceTable = randomNgramTable({ vocabSize: TABLE_VOCAB_SIZE, seed: 11, boost: { tokens: [TABLE_STOP_TOKEN], factor: 0.5 } });
+export const targetTable = randomNgramTable({ vocabSize: TABLE_VOCAB_SIZE, seed: 29, boost: { tokens: [TABLE_STOP_TOKEN], factor: 0.5 } });
+
+/** One id per character; 0 and the stop token are never produced by text. */
+export function tableTokenize(text: string): TokenId[] {
+  return Array.from(text, (char) => 2 + ((char.codePointAt(0) ?? 0) % (TABLE_VOCAB_SIZE - 2)));
+}
+
+export interface TableBackendOptions {
+  /** Time each score call takes, as a model would (shutdown and load tests). */
+  scoreDelayMs?: number;
+  /** What ready() answers (readiness tests). */
+  ready?: () => boolean;
+}
+
+export interface TableBackend extends VerifierBackend {
+  readonly targetScorer: TableScorer;
+  readonly referenceScorer: TableScorer;
+  closed: boolean;
+}
+
+export async function createTableBackend(options: TableBackendOptions = {}): Promise<TableBackend> {
+  const targetScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: targetTable });
+  const referenceScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: referenceTable });
+  const delay = options.scoreDelayMs ?? 0;
+  const backend: TableBackend = {
+    name: 'llamacpp',
+    target: delay > 0 ? delayed(targetScorer, delay) : targetScorer,
+    reference: delay > 0 ? delayed(referenceScorer, delay) : referenceScorer,
+    targetScorer,
+    referenceScorer,
+    vocabSize: TABLE_VOCAB_SIZE,
+    tokenizerFingerprint: await fingerprintTokenizer(TABLE_VOCAB_SIZE, tableTokenize),
+    model: { family: 'table-ngram', target: 'table-target', reference: 'table-reference' },
+    closed: false,
+    async tokenizePrompt(messages: readonly PublicChatMessage[]) {
+      return tableTokenize(renderPublicPrompt(messages));
+    },
+    async ready() {
+      return !backend.closed && (options.ready?.() ?? true);
+    },
+    async close() {
+      backend.closed = true;
+    },
+  };
+  return backend;
+}
+
+function delayed(scorer: Scorer, ms: number): Scorer {
+  return {
+    vocabSize: scorer.vocabSize,
+    async openSession(): Promise<ScoringSession> {
+      const session = await scorer.openSession();
+      return {
+        async score(tokens, from, topK): Promise<PositionScore[]> {
+          await new Promise((resolve) => setTimeout(resolve, ms));
+          return session.score(tokens, from, topK);
+        },
+        close: () => session.close(),
+      };
+    },
+  };
+}
