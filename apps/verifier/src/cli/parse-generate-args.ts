@@ -45,7 +45,7 @@ export const GENERATE_USAGE = `usage: specsteer generate --prompt TEXT [options]
   --large-model FILE     embedded verifier's target GGUF (default models/specsteer-large.gguf, else data/interim/large.gguf)
   --color / --no-color   force ANSI colours on or off (default: on for a terminal)
   --trace-frames FILE    write every protocol frame sent and received to FILE (JSON lines)
-  --log-level LEVEL      embedded verifier's log level on stderr (default warn)`;
+  --log-level LEVEL      embedded verifier's log level on stderr (default error)`;
 
 function number(
   name: string,
@@ -106,7 +106,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
       '--large-model is for the embedded verifier; a --server has its own models',
     );
   }
-  const logLevel = values['log-level'] ?? 'warn';
+  const logLevel = values['log-level'] ?? 'error';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new CliUsageError(
       `--log-level is "${logLevel}"; expected fatal, error, warn, info, debug, trace or silent`,

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { findModelPair } from '../backends/llamacpp/model-pair-paths.ts';
+import { testModelPair } from '../backends/llamacpp/testing/test-model-pair.ts';
 import { GgufValueType } from './gguf-format.ts';
 import { ModelInvalidError } from './gguf-error.ts';
 import { validateModelFile } from './validate-model-file.ts';
@@ -103,7 +103,7 @@ describe('validateModelFile', () => {
     expect(await invalidReason(join(dir, 'absent.gguf'))).toContain('ENOENT');
   });
 
-  const pair = findModelPair();
+  const pair = testModelPair();
   it.skipIf(pair === null)(
     'accepts the real model pair and finds it shares one vocabulary',
     async () => {

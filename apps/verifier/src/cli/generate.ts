@@ -1,0 +1,148 @@
+import { appendFileSync, writeFileSync } from 'node:fs';
+import { isAbsolute, resolve } from 'node:path';
+import {
+  OFFLINE_STOP_TEXT,
+  fingerprintTokenizer,
+  renderOfflinePrompt,
+  renderPublicPrompt,
+  runSpecSteer,
+  type GenerationResult,
+} from '@specsteer/core';
+import type { ChatMessage } from '@specsteer/protocol';
+import { OfflineTokenizer } from '../backends/llamacpp/offline-tokenizer.ts';
+import {
+  findModelPair,
+  INTERIM_MODEL_PAIR,
+  SHIPPED_MODEL_PAIR,
+} from '../backends/llamacpp/model-pair-paths.ts';
+import { LlamaDrafter } from '../drafter/index.ts';
+import { CliUsageError } from './cli-usage-error.ts';
+import { startEmbeddedVerifier, type EmbeddedVerifier } from './embedded-verifier.ts';
+import { nodeVerifierConnection, tracedConnection } from './node-client.ts';
+import type { GenerateArgs } from './parse-generate-args.ts';
+import { readHistoryFile } from './read-history.ts';
+import { renderAnswer, renderLegend, renderSummary } from './render-answer.ts';
+
+export interface GenerateIo {
+  stdout: NodeJS.WritableStream & { isTTY?: boolean };
+  stderr: NodeJS.WritableStream;
+  env: Record<string, string | undefined>;
+  /** Where relative paths on the command line are meant from (pnpm runs scripts in the package). */
+  cwd: string;
+}
+
+/**
+ * `specsteer generate`: draft on the device with the small model and the
+ * private history, verify with a verifier (the given --server, or the
+ * embedded one started here), print the marked answer and a summary.
+ * The history is read, rendered and tokenized in this process only: the
+ * verifier receives the public prompt, the sampling settings and tokens.
+ */
+export async function generate(args: GenerateArgs, io: GenerateIo): Promise<GenerationResult> {
+  const fromCwd = (path: string) => (isAbsolute(path) ? path : resolve(io.cwd, path));
+  const history =
+    args.historyPath === undefined ? [] : await readHistoryFile(fromCwd(args.historyPath));
+  const pair = modelPaths(args, fromCwd);
+
+  let verifier: EmbeddedVerifier | null = null;
+  const drafter = await LlamaDrafter.create({ modelPath: pair.small });
+  try {
+    const tokenizer = new OfflineTokenizer(drafter.llamaModel);
+    const messages: ChatMessage[] = [
+      ...(args.system !== undefined ? [{ role: 'system' as const, content: args.system }] : []),
+      { role: 'user', content: args.prompt },
+    ];
+    const contextTokens = tokenizer.tokenizeDocument(renderOfflinePrompt({ history, messages }));
+    // The cloud scores the public prompt that it tokenizes itself; the device context must end with it.
+    const publicTokens = tokenizer.tokenizeDocument(renderPublicPrompt(messages)).slice(1);
+    if (
+      contextTokens.slice(contextTokens.length - publicTokens.length).join() !== publicTokens.join()
+    ) {
+      throw new CliUsageError(
+        "the device context does not end with the public prompt's tokens; this tokenizer was not trained with add_dummy_prefix=false",
+      );
+    }
+    if (contextTokens.length >= drafter.contextSize) {
+      throw new CliUsageError(
+        `history and prompt are ${contextTokens.length} tokens; the small model's context holds ${drafter.contextSize}: shorten the history`,
+      );
+    }
+    const stopToken = tokenizer.singleToken(OFFLINE_STOP_TEXT);
+    const tokenizerFingerprint = await fingerprintTokenizer(drafter.vocabSize, (text) =>
+      tokenizer.tokenize(text),
+    );
+
+    let url = args.server;
+    if (url === undefined) {
+      verifier = await startEmbeddedVerifier({
+        targetPath: pair.large!,
+        referencePath: pair.small,
+        logLevel: args.logLevel,
+        logStream: io.stderr,
+      });
+      url = verifier.url;
+    }
+    let connect = nodeVerifierConnection(
+      url,
+      args.apiKey !== undefined ? { apiKey: args.apiKey } : {},
+    );
+    if (args.traceFrames !== undefined) {
+      const tracePath = fromCwd(args.traceFrames);
+      writeFileSync(tracePath, '');
+      connect = tracedConnection(connect, (frame) =>
+        appendFileSync(tracePath, `${JSON.stringify(frame)}\n`),
+      );
+    }
+
+    const result = await runSpecSteer({
+      connect,
+      drafter,
+      contextTokens,
+      prompt: { messages },
+      tokenizerFingerprint,
+      sampling: {
+        temperature: args.temperature,
+        seed: args.seed,
+        topK: args.topK,
+        maxTokens: Math.min(args.maxTokens, drafter.contextSize - contextTokens.length - 1),
+        stopTokens: stopToken === null ? [] : [stopToken],
+      },
+      draftTokens: args.k,
+      ...(args.apiKey !== undefined && { apiKey: args.apiKey }),
+      client: { name: 'specsteer-cli', version: '0.1.0' },
+    });
+
+    const color = args.color ?? (io.stdout.isTTY === true && io.env.NO_COLOR === undefined);
+    const hidden = new Set(stopToken === null ? [] : [stopToken]);
+    const detokenize = (tokens: readonly number[]) => tokenizer.detokenize(tokens);
+    io.stdout.write(
+      `${renderAnswer(result.tokens, result.origins, detokenize, { color, hidden })}\n`,
+    );
+    io.stdout.write(`${renderLegend(color)}\n`);
+    io.stdout.write(
+      `${renderSummary(result.metrics, result.origins)} · seed ${args.seed} · finish ${result.finish}\n`,
+    );
+    return result;
+  } finally {
+    await drafter.dispose();
+    await verifier?.close();
+  }
+}
+
+/** The small model (drafter, and the embedded verifier's reference) and the large one (embedded target). */
+function modelPaths(
+  args: GenerateArgs,
+  fromCwd: (p: string) => string,
+): { small: string; large: string | null } {
+  const found = findModelPair();
+  const small = args.smallModel !== undefined ? fromCwd(args.smallModel) : found?.referencePath;
+  const large =
+    args.largeModel !== undefined ? fromCwd(args.largeModel) : (found?.targetPath ?? null);
+  if (small === undefined || (args.server === undefined && large === null)) {
+    throw new CliUsageError(
+      `no model pair found: looked for ${SHIPPED_MODEL_PAIR.referencePath} and ${SHIPPED_MODEL_PAIR.targetPath}, ` +
+        `then ${INTERIM_MODEL_PAIR.referencePath} and ${INTERIM_MODEL_PAIR.targetPath}; pass --small-model and --large-model`,
+    );
+  }
+  return { small, large };
+}
