@@ -5,6 +5,7 @@
 import type { SamplingParams, TokenId } from '../types.ts';
 import { acceptanceProbabilities, correctionAt } from '../verify.ts';
 import { recoveryDistribution } from '../recover.ts';
+import { temperDistribution } from '../temperature.ts';
 import { scoreDraft, type TableModel } from './explicit-scores.ts';
 
 export interface RoundModels {
@@ -35,7 +36,12 @@ export function emittedBlocks(
     const key = tokens.join(',');
     blocks.set(key, (blocks.get(key) ?? 0) + mass);
   };
-  forEachDraft(models.draft, k, vocabSize, (draft, draftMass) => {
+  // The device drafts from q at the session's temperature (chooseDraftToken) and hands recovery the raw q.
+  const draftLaw: TableModel = (context) =>
+    sampling.temperature === 1
+      ? models.draft(context)
+      : temperDistribution(models.draft(context), sampling.temperature);
+  forEachDraft(draftLaw, k, vocabSize, (draft, draftMass) => {
     const scored = {
       draft: [...draft],
       target: scoreDraft(models.target, [], draft, sampling.topK),
