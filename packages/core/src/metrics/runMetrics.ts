@@ -89,6 +89,11 @@ export class RunMetricsRecorder {
     }
   }
 
+  /** Cloud compute time measured outside a verdict (cloud-only streams its whole answer in one exchange). */
+  serverTime(ms: number): void {
+    if (Number.isFinite(ms) && ms >= 0) this.verifyingMs += ms;
+  }
+
   resumed(): void {
     this.resumes++;
   }

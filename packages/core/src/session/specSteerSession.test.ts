@@ -222,15 +222,18 @@ describe('reconnect and resume', () => {
   it('reports every committed token exactly once across a resume', async () => {
     const settings = sampling(5, { maxTokens: 30, stopTokens: [] });
     const seen: number[] = [];
-    let first = true;
+    let drafts = 0;
     const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
     const result = await runSpecSteer({
       connect: inMemoryTransportFactory(() => verifier.newConversation(), {
-        onLink: (link) => {
-          if (!first) return;
-          first = false;
-          link.transport.onClose(() => undefined);
-          setTimeout(() => link.drop(), 0);
+        // Cut the link on the server's reply to the 4th draft: the verdict is lost on the way back.
+        onFrame: ({ direction, text }, link) => {
+          if (
+            direction === 'server-to-client' &&
+            JSON.parse(text).type === 'verdict' &&
+            ++drafts === 4
+          )
+            link.drop();
         },
       }),
       drafter: new TableDrafter({ vocabSize: V, table: q }),
@@ -242,6 +245,7 @@ describe('reconnect and resume', () => {
       reconnect: { initialDelayMs: 0 },
       onToken: ({ index }) => seen.push(index),
     });
+    expect(result.metrics.resumes).toBe(1);
     expect(seen).toEqual(result.tokens.map((_, i) => i));
     expect(result.tokens).toEqual(await referenceRun(settings, 3));
   });

@@ -32,8 +32,11 @@ export type FrameDirection = 'client-to-server' | 'server-to-client';
 export interface InMemoryLinkOptions {
   /** One-way delay of every frame, in ms (default 0). */
   latencyMs?: number;
-  /** Sees every encoded frame, in send order, before it travels (privacy tests capture here). */
-  onFrame?(frame: { direction: FrameDirection; text: string }): void;
+  /**
+   * Sees every encoded frame, in send order, before it travels (privacy tests
+   * capture here; calling `link.drop()` loses this frame, as a cut cable would).
+   */
+  onFrame?(frame: { direction: FrameDirection; text: string }, link: InMemoryLink): void;
   clock?: Clock;
   sleep?(ms: number): Promise<void>;
 }
@@ -79,7 +82,7 @@ export function connectInMemory(
   const deliverReply = (reply: ConversationReply) => {
     for (const message of reply.messages) {
       const text = encodeFrame(message);
-      options.onFrame?.({ direction: 'server-to-client', text });
+      options.onFrame?.({ direction: 'server-to-client', text }, link);
       toClient = travel(toClient, clock(), () => {
         const parsed = parseServerFrame(text);
         if (parsed.ok) inbox.push(parsed.message);
@@ -101,7 +104,7 @@ export function connectInMemory(
     send(message: ClientMessageInput) {
       if (closeInfo !== null) throw new TransportClosedError(closeInfo);
       const text = encodeFrame(message);
-      options.onFrame?.({ direction: 'client-to-server', text });
+      options.onFrame?.({ direction: 'client-to-server', text }, link);
       // Handling starts in arrival order; replies travel back as each is ready.
       toServer = travel(toServer, clock(), () => {
         server.handleFrame(text).then(
@@ -130,12 +133,13 @@ export function connectInMemory(
     },
   };
 
-  return {
+  const link: InMemoryLink = {
     transport,
     drop(reason = 'network failure (simulated)') {
       shutDown({ initiator: 'remote', code: 1006, reason });
     },
   };
+  return link;
 }
 
 /**
