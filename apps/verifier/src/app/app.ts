@@ -1,3 +1,4 @@
+import fp from 'fastify-plugin';
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config/schema.ts';
@@ -17,8 +18,11 @@ export interface AppDependencies {
   defaultMetrics?: boolean;
 }
 
-/** The whole verifier as one plugin: external → services → routes (STYLE.md). */
-export const verifierApp: FastifyPluginAsync<{ config: Config; deps: AppDependencies }> = async (
+/**
+ * The whole verifier as one plugin: external → services → routes (STYLE.md).
+ * Not encapsulated, so whoever registers it (server.ts, tests) sees its decorators.
+ */
+const verifier: FastifyPluginAsync<{ config: Config; deps: AppDependencies }> = async (
   fastify,
   { config, deps },
 ) => {
@@ -31,7 +35,8 @@ export const verifierApp: FastifyPluginAsync<{ config: Config; deps: AppDependen
   await fastify.register(backendService, { createBackend: deps.createBackend });
 
   fastify.setErrorHandler(function handleError(error: FastifyError, request, reply) {
-    const status = error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
+    const status =
+      error.statusCode !== undefined && error.statusCode >= 400 ? error.statusCode : 500;
     if (status >= 500) {
       request.log.error({ err: error }, 'request failed');
       return reply.code(status).send({ error: 'internal server error' });
@@ -42,6 +47,8 @@ export const verifierApp: FastifyPluginAsync<{ config: Config; deps: AppDependen
   await fastify.register(healthRoutes);
   await fastify.register(verifierSocketRoute);
 };
+
+export const verifierApp = fp(verifier, { name: 'specsteer-verifier' });
 
 export interface BuildAppOptions {
   /** Where pino writes (tests capture it); default stdout. */
@@ -64,6 +71,8 @@ export async function buildApp(
     // A resume frame can hold a prompt plus committed tokens; HTTP bodies are not used otherwise.
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    // Loading a GGUF pair and draining connections both take longer than Fastify's default 10 s.
+    pluginTimeout: Math.max(120_000, config.shutdownGraceMs + 10_000),
   });
   await app.register(verifierApp, { config, deps });
   return app;

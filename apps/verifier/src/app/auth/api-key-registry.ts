@@ -14,7 +14,11 @@ export class ApiKeyRegistry {
   private readonly entries: { digest: Buffer; key: ApiKey; label: string }[];
 
   constructor(keys: readonly ApiKey[]) {
-    this.entries = keys.map((key, index) => ({ digest: digest(key.key), key, label: key.name ?? `#${index + 1}` }));
+    this.entries = keys.map((key, index) => ({
+      digest: digest(key.key),
+      key,
+      label: key.name ?? `#${index + 1}`,
+    }));
   }
 
   /** An open server (no keys configured) lets everyone in. */

@@ -18,7 +18,11 @@ describe('token bucket', () => {
     let now = 0;
     const bucket = new TokenBucket(10, 2, () => now);
     now = 60_000;
-    expect([bucket.take(), bucket.take(), bucket.take()].map((r) => r.allowed)).toEqual([true, true, false]);
+    expect([bucket.take(), bucket.take(), bucket.take()].map((r) => r.allowed)).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it('keeps one budget per caller and applies per-key limits', () => {
@@ -28,6 +32,11 @@ describe('token bucket', () => {
     expect(limiter.take('a').allowed).toBe(false);
     expect(limiter.take('b').allowed).toBe(true);
     const generous = { key: 'generous-key-0123456789', burst: 3 };
-    expect([1, 2, 3, 4].map(() => limiter.take('key:generous', generous).allowed)).toEqual([true, true, true, false]);
+    expect([1, 2, 3, 4].map(() => limiter.take('key:generous', generous).allowed)).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });

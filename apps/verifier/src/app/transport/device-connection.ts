@@ -88,8 +88,8 @@ export class DeviceConnection implements RegisteredConnection {
   /** Shutdown: stop reading, finish the frames in flight, close sessions, say SERVER_SHUTTING_DOWN, close. */
   async drain(): Promise<void> {
     if (this.state !== 'open') return this.closedPromise;
+    // Frames arriving from now on are ignored (see receive); reading goes on so the close handshake completes.
     this.state = 'draining';
-    this.pauseReading();
     await this.framesSettled();
     if (this.state === 'draining') {
       const closedFrames = await this.options.conversation.shutdown();
