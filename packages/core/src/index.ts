@@ -25,6 +25,10 @@ export * from './session/generationResult.ts';
 export * from './session/tokenOrigin.ts';
 export * from './session/specSteerSession.ts';
 
+export * from './baselines/cloudOnly.ts';
+export * from './baselines/localOnly.ts';
+export * from './baselines/tokenFusion.ts';
+
 export * from './testing/probabilityTable.ts';
 export * from './testing/tableDrafter.ts';
 export * from './testing/tableScorer.ts';
