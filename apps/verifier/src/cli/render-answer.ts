@@ -53,6 +53,7 @@ export function renderAnswer(
     else pieces.push({ text: piece, origin });
   });
   return pieces
+    .filter(({ text }) => text !== '') // a byte token that only completes a character later
     .map(({ text, origin }) => {
       const style = STYLE[origin];
       return options.color ? `${style.ansi}${text}${RESET}` : `${style.open}${text}${style.close}`;

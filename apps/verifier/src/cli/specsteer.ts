@@ -4,7 +4,6 @@
 import { SpecSteerError } from '@specsteer/protocol';
 import { ModelInvalidError } from '../gguf/index.ts';
 import { CliUsageError } from './cli-usage-error.ts';
-import { generate } from './generate.ts';
 import { GENERATE_USAGE, parseGenerateArgs } from './parse-generate-args.ts';
 
 const USAGE = `usage: specsteer <command> [options]
@@ -30,7 +29,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       process.stdout.write(`${GENERATE_USAGE}\n`);
       return 0;
     }
-    await generate(parseGenerateArgs(rest), {
+    const args = parseGenerateArgs(rest);
+    // Loaded after the arguments are checked: node-llama-cpp and the server take seconds to import.
+    const { generate } = await import('./generate.ts');
+    await generate(args, {
       stdout: process.stdout,
       stderr: process.stderr,
       env: process.env,
