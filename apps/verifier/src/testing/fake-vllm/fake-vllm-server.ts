@@ -46,6 +46,8 @@ export interface RecordedRequest {
   path: string;
   authorization: string | undefined;
   body: unknown;
+  /** performance.now() when the request's body had arrived. */
+  receivedAt: number;
 }
 
 export interface FakeVllmOptions {
@@ -339,6 +341,7 @@ export async function startFakeVllm(options: FakeVllmOptions): Promise<FakeVllmS
       path,
       authorization: request.headers.authorization,
       body,
+      receivedAt: performance.now(),
     });
 
     // vLLM's API-key middleware guards /v1 routes only, with its own bare body.

@@ -51,9 +51,13 @@ export class LlamaModelEngine {
     return new LlamaModelEngine(model, context, summary.tokens.length, summary.bosId as Token);
   }
 
-  /** Text to ids with the chat markers as single tokens; no BOS. */
+  /**
+   * Text to ids, no BOS. The chat markers are SentencePiece user-defined
+   * symbols, matched as single tokens without parsing control tokens: the
+   * same call the embedded backend's tokenizer makes.
+   */
   tokenize(text: string): number[] {
-    return this.#model.tokenize(text, true).map(Number);
+    return this.#model.tokenize(text, false).map(Number);
   }
 
   detokenize(ids: readonly number[]): string {
