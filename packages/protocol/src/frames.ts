@@ -4,6 +4,7 @@
 
 import type { z } from 'zod';
 import { HARD_CAPS } from './caps.ts';
+import { whereOf } from './error-location.ts';
 import { ErrorCode, SpecSteerError } from './errors.ts';
 import { exceedsBytes } from './frame-size.ts';
 import { formatPath } from './issue-path.ts';
@@ -19,7 +20,6 @@ import {
   type ServerMessage,
   type ServerMessageInput,
 } from './messages/index.ts';
-import { whereOf } from './error-location.ts';
 
 export type ParseResult<M> = { ok: true; message: M } | { ok: false; error: SpecSteerError };
 
@@ -54,7 +54,16 @@ export function encodeFrame(
   if (!result.success) {
     throw schemaError(result.error.issues, message.type, message);
   }
-  const text = JSON.stringify(result.data);
+  let text: string;
+  try {
+    text = JSON.stringify(result.data);
+  } catch (cause) {
+    // Only the free-form parts (error `data`, unknown fields) can hold a cycle or a BigInt.
+    throw new SpecSteerError(
+      ErrorCode.INVALID_MESSAGE,
+      `${message.type}: not serializable as JSON (${cause instanceof Error ? cause.message : 'unknown reason'})`,
+    );
+  }
   const maxBytes = limits?.maxFrameBytes ?? HARD_CAPS.frameBytes;
   if (exceedsBytes(text, maxBytes)) {
     throw new SpecSteerError(

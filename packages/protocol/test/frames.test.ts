@@ -152,6 +152,12 @@ describe('encodeFrame', () => {
     expect(() => encodeFrame(bad)).toThrow('draft.tokens[0]: expected a token id ≥ 0');
   });
 
+  it('throws INVALID_MESSAGE, not a TypeError, for error data that JSON cannot carry', () => {
+    const data: Record<string, unknown> = { size: 10n };
+    const error = { type: 'error', code: 'INTERNAL', message: 'x', data } as const;
+    expect(() => encodeFrame(error)).toThrow(SpecSteerError);
+  });
+
   it('throws BAD_FRAME for a frame over the limit', () => {
     const limits = { ...DEFAULT_LIMITS, maxFrameBytes: 4096 };
     const open = breakable(validClientMessages.open);
