@@ -15,6 +15,7 @@ export {
 export { exceedsBytes, utf8ByteLength } from './frame-size.ts';
 export { encodeFrame, parseClientFrame, parseServerFrame, type ParseResult } from './frames.ts';
 export * from './guards.ts';
+export { JSON_SCHEMA_ID, buildJsonSchema } from './json-schema.ts';
 export { checkLimits } from './limits-check.ts';
 export { DEFAULT_LIMITS, LimitsSchema, type Limits } from './limits.ts';
 export * from './messages/index.ts';
