@@ -113,6 +113,28 @@ describe('every message of the protocol', () => {
   });
 });
 
+describe('refusals', () => {
+  it('never quote what the frame said: a canary in a refused frame is not in the error frame', () => {
+    const canary = 'CANARY-7f3e-private-history';
+    const refusals = [
+      { ...validClientMessages.open, prompt: { messages: [{ role: canary, content: canary }] } },
+      {
+        ...validClientMessages.open,
+        prompt: { messages: [{ role: 'user', content: canary.repeat(3000) }] },
+      },
+      { ...validClientMessages.draft, tokens: [canary], note: canary },
+      {
+        ...validClientMessages.hello,
+        protocolVersion: 7,
+        apiKey: canary,
+        tokenizerFingerprint: canary,
+      },
+      { ...validClientMessages.resume, committedTokens: canary },
+    ].map(clientError);
+    for (const error of refusals) expect(JSON.stringify(error.toFrame())).not.toContain('CANARY');
+  });
+});
+
 describe('log-probabilities', () => {
   const withTarget = (values: unknown[]) => {
     const verdict = breakable(validServerMessages.verdict);
