@@ -33,6 +33,8 @@ export interface TableBackendOptions {
   scoreDelayMs?: number;
   /** What ready() answers (readiness tests). */
   ready?: () => boolean;
+  /** An error every score call throws while this returns one, as a backend does when a model is down. */
+  scoringFailure?: () => Error | undefined;
 }
 
 export interface TableBackend extends VerifierBackend {
@@ -44,11 +46,11 @@ export interface TableBackend extends VerifierBackend {
 export async function createTableBackend(options: TableBackendOptions = {}): Promise<TableBackend> {
   const targetScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: targetTable });
   const referenceScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: referenceTable });
-  const delay = options.scoreDelayMs ?? 0;
+  const behaviour = { delayMs: options.scoreDelayMs ?? 0, failure: options.scoringFailure ?? (() => undefined) };
   const backend: TableBackend = {
     name: 'llamacpp',
-    target: delay > 0 ? delayed(targetScorer, delay) : targetScorer,
-    reference: delay > 0 ? delayed(referenceScorer, delay) : referenceScorer,
+    target: withBehaviour(targetScorer, behaviour),
+    reference: withBehaviour(referenceScorer, behaviour),
     targetScorer,
     referenceScorer,
     vocabSize: TABLE_VOCAB_SIZE,
@@ -68,14 +70,17 @@ export async function createTableBackend(options: TableBackendOptions = {}): Pro
   return backend;
 }
 
-function delayed(scorer: Scorer, ms: number): Scorer {
+/** The scorer as a model server behaves: each call takes time, and fails while the model is down. */
+function withBehaviour(scorer: Scorer, behaviour: { delayMs: number; failure: () => Error | undefined }): Scorer {
   return {
     vocabSize: scorer.vocabSize,
     async openSession(): Promise<ScoringSession> {
       const session = await scorer.openSession();
       return {
         async score(tokens, from, topK): Promise<PositionScore[]> {
-          await new Promise((resolve) => setTimeout(resolve, ms));
+          if (behaviour.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+          const failure = behaviour.failure();
+          if (failure !== undefined) throw failure;
           return session.score(tokens, from, topK);
         },
         close: () => session.close(),
