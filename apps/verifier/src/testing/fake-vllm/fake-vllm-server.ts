@@ -61,6 +61,8 @@ export interface FakeVllmOptions {
   apiKey?: string;
   /** --max-model-len; default: the llama.cpp context size. */
   maxModelLen?: number;
+  /** Loopback port; default: any free one. */
+  port?: number;
 }
 
 export interface FakeVllmServer {
@@ -393,7 +395,7 @@ export async function startFakeVllm(options: FakeVllmOptions): Promise<FakeVllmS
       void route(request, response, Buffer.concat(chunks).toString('utf8'));
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await new Promise<void>((resolve) => server.listen(options.port ?? 0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
 
   return {
