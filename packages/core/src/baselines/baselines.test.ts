@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { chooseDraftToken } from '../math/draft.ts';
+import { fusionTarget } from '../math/fusion.ts';
 import { rngStream } from '../rng.ts';
 import { randomNgramTable } from '../testing/probabilityTable.ts';
 import { TableDrafter } from '../testing/tableDrafter.ts';
@@ -125,5 +126,33 @@ describe('baselines over the same interfaces', () => {
     expect(spec.tokens).toHaveLength(40);
     expect(fusion.tokens).toHaveLength(40);
     expect(spec.metrics.roundTrips).toBeLessThan(fusion.metrics.roundTrips);
+  });
+
+  it('token-level fusion emits exactly π = p·(q/s) normalized as its first token (χ², K = V)', async () => {
+    const W = 5;
+    const pW = randomNgramTable({ vocabSize: W, seed: 51, sharpness: 1.5 });
+    const sW = randomNgramTable({ vocabSize: W, seed: 52, sharpness: 1.5 });
+    const qW = randomNgramTable({ vocabSize: W, seed: 53, sharpness: 1.5 });
+    const verifier = tableVerifier({ vocabSize: W, target: pW, reference: sW });
+    const connect = inMemoryTransportFactory(() => verifier.newConversation());
+    const counts = new Array<number>(W).fill(0);
+    const runs = 1000;
+    for (let seed = 0; seed < runs; seed++) {
+      const result = await runTokenFusion({
+        connect,
+        drafter: new TableDrafter({ vocabSize: W, table: qW }),
+        contextTokens: [0, 3, 1, 2],
+        prompt: { tokens: [0, 1, 2] },
+        tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+        sampling: { temperature: 1, seed, topK: W, maxTokens: 1 },
+      });
+      counts[result.tokens[0]!]!++;
+    }
+    const pi = fusionTarget(pW([0, 1, 2]), qW([0, 1, 2]), sW([0, 1, 2]), 1);
+    const chi2 = (probs: ArrayLike<number>) =>
+      counts.reduce((sum, c, y) => sum + (c - runs * probs[y]!) ** 2 / (runs * probs[y]!), 0);
+    const CHI2_4DF_999 = 18.467;
+    expect(chi2(pi)).toBeLessThan(CHI2_4DF_999);
+    expect(chi2(pW([0, 1, 2]))).toBeGreaterThan(CHI2_4DF_999); // π is measurably not p here
   });
 });

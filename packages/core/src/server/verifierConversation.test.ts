@@ -410,3 +410,52 @@ describe('VerifierConversation: every protocol error, provoked by its cause', ()
     expect(h.events[3]!.data).toEqual({ reason: 'error', outputTokens: expect.any(Number) });
   });
 });
+
+describe('VerifierConversation: ordering and concurrency', () => {
+  it("runs one session's messages in arrival order and other sessions alongside", async () => {
+    const gates = new Map<number, () => void>();
+    const inner = new TableScorer({ vocabSize: V, table: p });
+    // Session with prompt [0, 4] waits for its gate; others score at once.
+    const target: Scorer = {
+      vocabSize: V,
+      openSession: async () => {
+        const session = await inner.openSession();
+        return {
+          score: async (tokens, from, topK) => {
+            if (tokens[1] === 4)
+              await new Promise<void>((resolve) => gates.set(gates.size, resolve));
+            return session.score(tokens, from, topK);
+          },
+          close: () => session.close(),
+        };
+      },
+    };
+    const h = harness({ target });
+    await h.one(hello);
+    await h.one(open('slow', { prompt: { tokens: [0, 4] } }));
+    await h.one(open('fast', { prompt: { tokens: [0, 5] } }));
+    const slowRound0 = h.send(draft('slow', 0, [1]));
+    const slowClose = h.send({ type: 'close', sessionId: 'slow' });
+    // The fast session is verified while the slow one is still scoring.
+    expect((await h.one(draft('fast', 0, [1]))).type).toBe('verdict');
+    await Promise.resolve();
+    gates.get(0)!();
+    expect((await slowRound0).messages[0]).toMatchObject({ type: 'verdict', round: 0 });
+    // The close queued behind the round, so it saw the round's output.
+    expect((await slowClose).messages[0]).toMatchObject({ type: 'closed', reason: 'client' });
+  });
+
+  it('shutdown closes every session with reason shutting_down and refuses what comes after', async () => {
+    const h = harness();
+    await h.one(hello);
+    await h.one(open('a'));
+    await h.one(open('b'));
+    const closed = await h.conversation.shutdown();
+    expect(closed.map((m) => m.type === 'closed' && m.reason)).toEqual([
+      'shutting_down',
+      'shutting_down',
+    ]);
+    expect(h.verifier.targetScorer.openSessions).toBe(0);
+    expectError((await h.send(open('c'))).messages[0]!, ErrorCode.SERVER_SHUTTING_DOWN);
+  });
+});
