@@ -98,7 +98,7 @@ function expectWellFormed(result: ParseResult<unknown>): void {
 }
 
 describe('parsing random and mutated frames', () => {
-  const seeds = [1, 2, 3, 4, 5];
+  const seeds = [1, 2, 3];
   const examples = [...Object.values(validClientMessages), ...Object.values(validServerMessages)];
 
   it.each(seeds)(
