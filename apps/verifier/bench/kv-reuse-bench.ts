@@ -28,6 +28,10 @@ const { values } = parseArgs({
     k: { type: 'string', default: '8' },
     'top-k': { type: 'string', default: '20' },
     seed: { type: 'string', default: '7' },
+    /** Concurrent sessions to measure (comma-separated), each running the same rounds. */
+    sessions: { type: 'string', default: '1,8,32,64' },
+    'sequences-per-context': { type: 'string', default: '8' },
+    'max-contexts': { type: 'string', default: '8' },
   },
 });
 const rounds = Number(values.rounds);
@@ -47,7 +51,11 @@ const nextRandom = () => {
   return state / 2 ** 32;
 };
 
-const backend = await createLlamaCppBackend({ ...pair, sequencesPerContext: 1, maxContexts: 2 });
+const backend = await createLlamaCppBackend({
+  ...pair,
+  sequencesPerContext: Number(values['sequences-per-context']),
+  maxContexts: Number(values['max-contexts']),
+});
 const prompt = await backend.tokenizePrompt([
   { role: 'system', content: 'You write short notes for a small team.' },
   {
@@ -149,4 +157,47 @@ await Promise.all([t.close(), s.close()]);
 console.log(
   `round (target ‖ reference, KV reuse): p50 ${percentile(roundMs, 50).toFixed(2)} ms, p99 ${percentile(roundMs, 99).toFixed(2)} ms`,
 );
+
+// Many sessions at once: each runs the script's rounds (target ‖ reference per round).
+// Sessions beyond the pool's sequences share caches (LRU) and re-evaluate after an eviction.
+console.log(
+  `\nconcurrent sessions (pool: ${values['sequences-per-context']} sequences × ${values['max-contexts']} contexts per model)`,
+);
+console.log('sessions  rounds/s  tokens scored/s  p50 ms/round  p99 ms/round  evaluated/round');
+for (const sessions of values.sessions.split(',').map(Number)) {
+  const before = backend.target.counter.evaluatedTokens;
+  const latencies: number[] = [];
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: sessions }, async () => {
+      const [target, reference] = await Promise.all([
+        backend.target.openSession(),
+        backend.reference.openSession(),
+      ]);
+      for (const { tokens, from } of script) {
+        const roundStarted = performance.now();
+        await Promise.all([target.score(tokens, from, topK), reference.score(tokens, from, topK)]);
+        latencies.push(performance.now() - roundStarted);
+      }
+      await Promise.all([target.close(), reference.close()]);
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  const rounds = sessions * script.length;
+  console.log(
+    `${String(sessions).padStart(8)}  ${(rounds / seconds).toFixed(1).padStart(8)}  ${(
+      (rounds * (k + 1)) /
+      seconds
+    )
+      .toFixed(0)
+      .padStart(15)}  ${percentile(latencies, 50).toFixed(1).padStart(12)}  ${percentile(
+      latencies,
+      99,
+    )
+      .toFixed(1)
+      .padStart(
+        12,
+      )}  ${((backend.target.counter.evaluatedTokens - before) / rounds).toFixed(1).padStart(15)}`,
+  );
+}
 await backend.close();
