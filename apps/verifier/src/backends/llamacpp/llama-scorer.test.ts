@@ -163,4 +163,15 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
     await session.close();
     await scorer.close();
   });
+
+  it('answers BACKEND_UNAVAILABLE, not a crash, once the backend is closing', async () => {
+    const scorer = scorerWith(1, 1);
+    const session = await scorer.openSession();
+    await session.score([...prompt, 40], prompt.length, 5);
+    await scorer.close();
+    await expect(session.score([...prompt, 40, 41], prompt.length, 5)).rejects.toMatchObject({
+      code: 'BACKEND_UNAVAILABLE',
+    });
+    await session.close();
+  });
 });
