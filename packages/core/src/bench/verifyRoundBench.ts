@@ -2,15 +2,15 @@
 // over k draft tokens + top-K correction) and of the device's recovery, for
 // k = 8 and K = 20, outside any model call. Not a test: a measurement.
 //
-//   pnpm exec tsx packages/core/scripts/benchVerifyRound.ts
+//   pnpm exec tsx packages/core/src/bench/verifyRoundBench.ts
 //
 // Scores are synthetic (random top-K log-probabilities over a vocabulary of
 // V tokens), shaped exactly as a Scorer returns them.
 
-import type { PositionScore } from '../src/engine.ts';
-import { recoverToken } from '../src/math/recover.ts';
-import { rngStream } from '../src/rng.ts';
-import { verifyRound } from '../src/server/verifyRound.ts';
+import type { PositionScore } from '../engine.ts';
+import { recoverToken } from '../math/recover.ts';
+import { rngStream } from '../rng.ts';
+import { verifyRound } from '../server/verifyRound.ts';
 
 const K = 20;
 const k = 8;
