@@ -16,6 +16,12 @@ export default fp(
         perMessageDeflate: false,
         handleProtocols: (offered) => chooseSubprotocol(offered),
       },
+      // Socket-level errors are the device's doing (invalid UTF-8, a frame past maxPayload, a reset):
+      // worth a line, not an error-level alarm. The message is ws's own, never frame content.
+      errorHandler: (error, socket, request) => {
+        request.log.info({ reason: error.message }, 'socket error; connection dropped');
+        socket.terminate();
+      },
       preClose: async function () {
         const outcome = await fastify.connections.shutdown(shutdownGraceMs);
         fastify.log.info(outcome, 'connections drained');
