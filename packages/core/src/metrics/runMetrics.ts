@@ -17,7 +17,11 @@ export interface RunMetrics {
   acceptedPerRound: number[];
   /** accepted / drafted over the run (0 when nothing was drafted). */
   acceptanceRate: number;
-  /** Network request/response exchanges, handshake and open included. */
+  /**
+   * Network exchanges the device waited on: 1 for the connection setup (hello
+   * and open are pipelined), then 1 per round; cloud-only is 1 (one streamed
+   * request), local-only 0. Each reconnect adds its setup exchange.
+   */
   roundTrips: number;
   /** Time the device spent in the drafter and in recovery sampling. */
   draftingMs: number;

@@ -445,12 +445,14 @@ describe('VerifierConversation: ordering and concurrency', () => {
     expect((await slowClose).messages[0]).toMatchObject({ type: 'closed', reason: 'client' });
   });
 
-  it('shutdown closes every session with reason shutting_down and refuses what comes after', async () => {
+  it('shutdown lets the round in flight finish, closes every session with shutting_down, refuses what comes after', async () => {
     const h = harness();
     await h.one(hello);
     await h.one(open('a'));
     await h.one(open('b'));
+    const inFlight = h.send(draft('a', 0, [1, 2]));
     const closed = await h.conversation.shutdown();
+    expect((await inFlight).messages[0]).toMatchObject({ type: 'verdict', round: 0 });
     expect(closed.map((m) => m.type === 'closed' && m.reason)).toEqual([
       'shutting_down',
       'shutting_down',

@@ -96,6 +96,8 @@ export class VerifierConversation {
   private readonly queues = new Map<string, Promise<unknown>>();
   private handshake: Handshake = 'none';
   private handshakeDone: Promise<unknown> = Promise.resolve();
+  /** Messages accepted and not yet answered: shutdown waits for them. */
+  private readonly inFlight = new Set<Promise<ConversationReply>>();
   private disposed = false;
 
   constructor(options: VerifierConversationOptions) {
@@ -121,7 +123,7 @@ export class VerifierConversation {
    * in order; different sessions run concurrently; everything waits for an
    * in-flight hello.
    */
-  async handle(message: ClientMessage): Promise<ConversationReply> {
+  handle(message: ClientMessage): Promise<ConversationReply> {
     if (this.disposed) {
       return this.refuse(
         new SpecSteerError(
@@ -130,6 +132,14 @@ export class VerifierConversation {
         ),
       );
     }
+    // Accepted now: a shutdown from here on waits for this message's reply.
+    const work = this.process(message);
+    this.inFlight.add(work);
+    void work.finally(() => this.inFlight.delete(work)).catch(() => undefined);
+    return work;
+  }
+
+  private async process(message: ClientMessage): Promise<ConversationReply> {
     if (message.type === 'hello') {
       const done = this.handshakeDone.then(() => this.hello(message));
       this.handshakeDone = done.catch(() => undefined);
@@ -162,13 +172,18 @@ export class VerifierConversation {
     return messages;
   }
 
-  /** Close every session (server draining); returns the `closed` frames to send. */
+  /**
+   * Drain (graceful shutdown): refuse new messages with SERVER_SHUTTING_DOWN,
+   * let the rounds in flight finish (their replies still go out through
+   * handle's promises), then close every session; returns the `closed` frames.
+   */
   async shutdown(): Promise<ServerMessage[]> {
+    this.disposed = true;
+    await Promise.allSettled([...this.inFlight]);
     const messages: ServerMessage[] = [];
     for (const session of [...this.sessions.values()]) {
       messages.push(await this.closeSession(session, 'shutting_down'));
     }
-    this.disposed = true;
     return messages;
   }
 
