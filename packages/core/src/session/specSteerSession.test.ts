@@ -288,4 +288,30 @@ describe('reconnect and resume', () => {
     await expect(run).rejects.toMatchObject({ code: 'TOKENIZER_MISMATCH' });
     expect(attempts).toBe(1);
   });
+
+  it('stops at the next round when the caller aborts, keeping what was committed', async () => {
+    const controller = new AbortController();
+    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    const seen: number[] = [];
+    const run = runSpecSteer({
+      connect: inMemoryTransportFactory(() => verifier.newConversation()),
+      drafter: new TableDrafter({ vocabSize: V, table: q }),
+      contextTokens: CONTEXT,
+      prompt: { tokens: PUBLIC },
+      tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+      sampling: sampling(2, { maxTokens: 40, stopTokens: [] }),
+      draftTokens: 4,
+      signal: controller.signal,
+      onToken: ({ token }) => {
+        seen.push(token);
+        if (seen.length >= 5) controller.abort();
+      },
+    });
+    await expect(run).rejects.toMatchObject({ code: 'CANCELLED' });
+    const error = (await run.catch((e: unknown) => e)) as { tokens: number[] };
+    expect(error.tokens).toEqual(seen);
+    expect(seen.length).toBeGreaterThanOrEqual(5);
+    expect(seen.length).toBeLessThan(40);
+    expect(verifier.targetScorer.openSessions).toBe(0);
+  });
 });

@@ -69,6 +69,11 @@ export interface SpecSteerSessionOptions {
   apiKey?: string;
   sessionId?: string;
   reconnect?: ReconnectPolicy;
+  /**
+   * Checked before each round (an AbortController's signal fits): once
+   * aborted, the loop closes the session and rejects with GenerationCancelledError.
+   */
+  signal?: { readonly aborted: boolean };
   /** Every committed token, in order, exactly once. */
   onToken?(token: CommittedToken): void;
   /** Metrics label: 'token-fusion' when draftTokens is 0 by design. */
@@ -88,6 +93,18 @@ export class GenerationAbortedError extends Error {
   ) {
     super(message);
     this.name = 'GenerationAbortedError';
+  }
+}
+
+/** The caller aborted; the tokens committed so far (all already reported by onToken) come with it. */
+export class GenerationCancelledError extends Error {
+  readonly code = 'CANCELLED' as const;
+  constructor(
+    readonly tokens: TokenId[],
+    readonly origins: TokenOrigin[],
+  ) {
+    super(`generation cancelled after ${tokens.length} tokens`);
+    this.name = 'GenerationCancelledError';
   }
 }
 
@@ -162,6 +179,10 @@ class SpecSteerSession {
     let finish: FinishReason | null = null;
     try {
       while (finish === null) {
+        if (this.options.signal?.aborted) {
+          await this.closeSession();
+          throw new GenerationCancelledError([...this.output], [...this.origins]);
+        }
         try {
           if (this.transport === null) await this.connectAndSync();
           finish = await this.step();
