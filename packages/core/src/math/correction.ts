@@ -120,7 +120,7 @@ function readModel(
   name: 'target' | 'reference',
   vocabSize: number,
   rejectedToken: TokenId | null,
-  weights: ArrayLike<number>,
+  weights: Float64Array,
 ): Float64Array {
   const values = new Float64Array(vocabSize);
   const reported = new Uint8Array(vocabSize);
@@ -147,11 +147,16 @@ function readModel(
     weightTotal += weights[y]!;
   }
   if (unreported === 0) return values;
-  const even = !(weightTotal > 0);
-  for (let y = 0; y < vocabSize; y++) {
-    if (reported[y]) continue;
-    const share = even ? 1 / unreported : weights[y]! / weightTotal;
-    values[y] = Math.min(tailMass * share, smallestTop);
+  if (weightTotal > 0) {
+    const scale = tailMass / weightTotal;
+    for (let y = 0; y < vocabSize; y++) {
+      if (!reported[y]) values[y] = Math.min(weights[y]! * scale, smallestTop);
+    }
+  } else {
+    const share = Math.min(tailMass / unreported, smallestTop);
+    for (let y = 0; y < vocabSize; y++) {
+      if (!reported[y]) values[y] = share;
+    }
   }
   return values;
 }

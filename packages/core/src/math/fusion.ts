@@ -41,34 +41,43 @@ export function fusionTarget(
   if (!Number.isFinite(alpha) || alpha < 0) {
     throw new MathInputError('invalid_sampling', `alpha must be finite and ≥ 0, got ${alpha}`);
   }
+  return fuse(Float64Array.from(p), Float64Array.from(q), Float64Array.from(s), alpha);
+}
+
+/**
+ * fusionTarget without the input checks, over Float64Arrays, in one pass plus
+ * normalization: the device runs it over the whole vocabulary (150k tokens for
+ * Qwen) on every recovery.
+ */
+export function fuse(
+  p: Float64Array,
+  q: Float64Array,
+  s: Float64Array,
+  alpha: number,
+): Float64Array {
   const n = p.length;
   const pi = new Float64Array(n);
   if (alpha === 0) return normalizedOrThrow(p, pi);
-
-  let infinite = false;
-  for (let y = 0; y < n; y++) {
-    if (p[y]! > 0 && s[y]! === 0 && q[y]! > 0) {
-      infinite = true;
-      break;
-    }
-  }
+  let total = 0;
   for (let y = 0; y < n; y++) {
     const py = p[y]!;
     if (py === 0) continue;
-    if (infinite) {
-      pi[y] = s[y]! === 0 && q[y]! > 0 ? py * Math.pow(q[y]!, alpha) : 0;
-    } else {
-      const ratio = likelihoodRatio(q[y]!, s[y]!);
-      pi[y] = py * (alpha === 1 ? ratio : Math.pow(ratio, alpha));
-    }
+    const sy = s[y]!;
+    const qy = q[y]!;
+    // likelihoodRatio inlined: q/s, Infinity for q > 0 = s, neutral 1 for 0/0.
+    const ratio = sy > 0 ? qy / sy : qy > 0 ? Infinity : 1;
+    const weight = py * (alpha === 1 ? ratio : Math.pow(ratio, alpha));
+    pi[y] = weight;
+    total += weight;
   }
-  let total = 0;
-  for (let y = 0; y < n; y++) total += pi[y]!;
   if (total === Infinity) {
-    // A ratio overflowed (s denormal): the same limit as s = 0 on those tokens.
-    for (let y = 0; y < n; y++) pi[y] = pi[y] === Infinity ? p[y]! * Math.pow(q[y]!, alpha) : 0;
+    // s = 0 < q somewhere (or a ratio overflowed): the limit as those s shrink together.
     total = 0;
-    for (let y = 0; y < n; y++) total += pi[y]!;
+    for (let y = 0; y < n; y++) {
+      const weight = pi[y] === Infinity ? p[y]! * Math.pow(q[y]!, alpha) : 0;
+      pi[y] = weight;
+      total += weight;
+    }
   }
   if (!(total > 0)) return normalizedOrThrow(p, pi);
   for (let y = 0; y < n; y++) pi[y] = pi[y]! / total;

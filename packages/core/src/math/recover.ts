@@ -6,8 +6,8 @@ import type { Distribution, RecoverTokenInput, TokenId } from './types.ts';
 import { argmax, sampleCategorical } from './categorical.ts';
 import { expandCorrection } from './correction.ts';
 import { MathInputError } from './errors.ts';
-import { fusionTarget } from './fusion.ts';
-import { steeringResidual } from './residual.ts';
+import { fuse, fusionTarget } from './fusion.ts';
+import { steeringResidualFromScores } from './residual.ts';
 import { temperDistribution } from './temperature.ts';
 import { assertSampling, assertWeights } from './validate.ts';
 
@@ -25,17 +25,6 @@ function assertRecoveryInput(input: RecoveryInput): void {
       `the rejected token ${rejectedToken} must be on the correction's support (the server always scores it)`,
     );
   }
-}
-
-/** a(y) = min(1, p̂(y)/(ŝ(y)·c)) for every token, with acceptProbability's zero conventions. */
-function acceptanceEverywhere(p: Float64Array, s: Float64Array, leniency: number): Float64Array {
-  const a = new Float64Array(p.length);
-  for (let y = 0; y < p.length; y++) {
-    const py = p[y]!;
-    const sy = s[y]!;
-    a[y] = py === 0 ? 0 : sy === 0 ? 1 : Math.min(1, py / (sy * leniency));
-  }
-  return a;
 }
 
 /**
@@ -57,11 +46,12 @@ function checkedRecoveryDistribution(input: RecoveryInput): Distribution {
       'greedy mode (temperature 0) recovers by argmax, not by sampling',
     );
   }
-  const q = temperDistribution(input.q, sampling.temperature);
+  const q =
+    sampling.temperature === 1 ? input.q : temperDistribution(input.q, sampling.temperature);
   const { p, s } = expandCorrection(correction, q, rejectedToken);
-  const pi = fusionTarget(p, q, s, sampling.alpha);
+  const pi = fuse(p, q, s, sampling.alpha);
   if (rejectedToken === null) return pi;
-  return steeringResidual(pi, q, acceptanceEverywhere(p, s, sampling.leniency));
+  return steeringResidualFromScores(pi, q, p, s, sampling.leniency);
 }
 
 /**

@@ -28,16 +28,61 @@ export function steeringResidual(
   assertWeights(pi, 'pi', false);
   assertWeights(q, 'q', false);
   assertWeights(a, 'a', false);
+  return normalizedResidual(pi, q, (y) => a[y]!);
+}
+
+/**
+ * steeringResidual with a(y) = acceptProbability(p(y), s(y), c) computed in
+ * the same pass and no input checks: the device's path over the whole
+ * vocabulary on every recovery.
+ */
+export function steeringResidualFromScores(
+  pi: Float64Array,
+  q: Float64Array,
+  p: Float64Array,
+  s: Float64Array,
+  leniency: number,
+): Float64Array {
   const n = pi.length;
   const residual = new Float64Array(n);
   let total = 0;
   for (let y = 0; y < n; y++) {
-    const r = pi[y]! - q[y]! * a[y]!;
+    const py = p[y]!;
+    const sy = s[y]!;
+    const a = py === 0 ? 0 : sy === 0 ? 1 : Math.min(1, py / (sy * leniency));
+    const r = pi[y]! - q[y]! * a;
     if (r > 0) {
       residual[y] = r;
       total += r;
     }
   }
+  return normalizeOrFallBack(residual, total, pi);
+}
+
+function normalizedResidual(
+  pi: ArrayLike<number>,
+  q: ArrayLike<number>,
+  a: (y: number) => number,
+): Float64Array {
+  const n = pi.length;
+  const residual = new Float64Array(n);
+  let total = 0;
+  for (let y = 0; y < n; y++) {
+    const r = pi[y]! - q[y]! * a(y);
+    if (r > 0) {
+      residual[y] = r;
+      total += r;
+    }
+  }
+  return normalizeOrFallBack(residual, total, pi);
+}
+
+function normalizeOrFallBack(
+  residual: Float64Array,
+  total: number,
+  pi: ArrayLike<number>,
+): Float64Array {
+  const n = residual.length;
   if (!(total > EMPTY_RESIDUAL)) {
     let piTotal = 0;
     for (let y = 0; y < n; y++) piTotal += pi[y]!;
