@@ -62,8 +62,7 @@ export interface ExpandedCorrection {
  *   q/ŝ is then the same across them; exact when q = s);
  * - the target's tail in proportion to ŝ: the small model's ranking stands in
  *   for the large model's among the tokens the large one did not report.
- * Either falls back to an even split when its weights give the unreported
- * tokens (next to) nothing, and no
+ * Either falls back to an even split when its weights are all zero, and no
  * estimate exceeds the model's smallest top-K value (a token outside the top-K
  * cannot be more likely than one inside it; mass cut by this cap is dropped,
  * π is normalized anyway). At K = vocabulary size nothing is estimated: exact.
@@ -85,7 +84,7 @@ export function expandCorrection(
       `correction must have at least one id and one target and reference logprob per id (got ${ids.length}, ${targetLogprobs.length}, ${referenceLogprobs.length})`,
     );
   }
-  const seen = new Set<TokenId>();
+  const onSupport = new Uint8Array(vocabSize);
   ids.forEach((id, j) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new MathInputError(
@@ -93,9 +92,9 @@ export function expandCorrection(
         `correction.ids[${j}] must be a token id in [0, ${vocabSize}), got ${id}`,
       );
     }
-    if (seen.has(id))
+    if (onSupport[id])
       throw new MathInputError('invalid_correction', `correction.ids repeats token ${id}`);
-    seen.add(id);
+    onSupport[id] = 1;
   });
   const s = readModel(
     ids,
@@ -111,15 +110,8 @@ export function expandCorrection(
 }
 
 /**
- * Below this share of the weights, the unreported tokens count as weightless
- * (the share is a difference of two sums, so rounding leaves ~1e-16 of noise).
- */
-const NEGLIGIBLE_SHARE = 1e-12;
-
-/**
- * One model's values over the vocabulary: its tail shared among the tokens it
- * did not report in proportion to `weights`, then its reported entries. Two
- * branch-free passes over the vocabulary: the device runs this on every recovery.
+ * One model's values over the vocabulary: reported entries, then its tail
+ * shared among the unreported tokens in proportion to `weights`.
  */
 function readModel(
   ids: TokenId[],
@@ -130,39 +122,41 @@ function readModel(
   rejectedToken: TokenId | null,
   weights: Float64Array,
 ): Float64Array {
-  const reportedIds: TokenId[] = [];
-  const reportedValues: number[] = [];
-  let reportedWeight = 0;
+  const values = new Float64Array(vocabSize);
+  const reported = new Uint8Array(vocabSize);
   let smallestTop = Infinity;
   ids.forEach((id, j) => {
     const lp = logprobs[j] ?? null;
     if (lp === null) return;
     assertLogprob(lp, `correction.${name}Logprobs[${j}]`, 'invalid_correction');
     const v = Math.min(1, Math.exp(lp));
-    reportedIds.push(id);
-    reportedValues.push(v);
-    reportedWeight += weights[id]!;
+    values[id] = v;
+    reported[id] = 1;
     // The rejected token is reported because it was drafted, not because it is in the top-K.
     if (id !== rejectedToken) smallestTop = Math.min(smallestTop, v);
   });
   if (tail !== null) assertLogprob(tail, `correction.${name}Tail`, 'invalid_correction');
   const tailMass = tail === null ? 0 : Math.min(1, Math.exp(tail));
+  if (tailMass === 0) return values;
 
-  const values = new Float64Array(vocabSize);
-  const unreported = vocabSize - reportedIds.length;
-  if (tailMass > 0 && unreported > 0) {
-    let weightTotal = 0;
-    for (let y = 0; y < vocabSize; y++) weightTotal += weights[y]!;
-    const unreportedWeight = weightTotal - reportedWeight;
-    if (unreportedWeight > NEGLIGIBLE_SHARE * weightTotal) {
-      const scale = tailMass / unreportedWeight;
-      for (let y = 0; y < vocabSize; y++) values[y] = Math.min(weights[y]! * scale, smallestTop);
-    } else {
-      values.fill(Math.min(tailMass / unreported, smallestTop));
+  let unreported = 0;
+  let weightTotal = 0;
+  for (let y = 0; y < vocabSize; y++) {
+    if (reported[y]) continue;
+    unreported++;
+    weightTotal += weights[y]!;
+  }
+  if (unreported === 0) return values;
+  if (weightTotal > 0) {
+    const scale = tailMass / weightTotal;
+    for (let y = 0; y < vocabSize; y++) {
+      if (!reported[y]) values[y] = Math.min(weights[y]! * scale, smallestTop);
+    }
+  } else {
+    const share = Math.min(tailMass / unreported, smallestTop);
+    for (let y = 0; y < vocabSize; y++) {
+      if (!reported[y]) values[y] = share;
     }
   }
-  reportedIds.forEach((id, j) => {
-    values[id] = reportedValues[j]!;
-  });
   return values;
 }
