@@ -9,6 +9,7 @@ import {
   runSpecSteer,
   type CommittedToken,
   type GenerationResult,
+  type ProbabilityTable,
   type TransportFactory,
 } from '@specsteer/core';
 import { DEFAULT_LIMITS, type Limits } from '@specsteer/protocol';
@@ -30,6 +31,9 @@ export interface DeviceRun {
   request?: string;
   seed?: number;
   temperature?: number;
+  tau?: number;
+  /** The device's q (default deviceTable: the reference shifted by private evidence). */
+  drafterTable?: ProbabilityTable;
   maxTokens?: number;
   draftTokens?: number;
   stopTokens?: number[];
@@ -55,12 +59,13 @@ export function generate(connect: TransportFactory, fingerprint: string, run: De
   const messages = [{ role: 'user' as const, content: run.request ?? DEFAULT_REQUEST }];
   return runSpecSteer({
     connect,
-    drafter: new TableDrafter({ vocabSize: TABLE_VOCAB_SIZE, table: deviceTable }),
+    drafter: new TableDrafter({ vocabSize: TABLE_VOCAB_SIZE, table: run.drafterTable ?? deviceTable }),
     contextTokens: tableTokenize(renderOfflinePrompt({ history: run.history ?? [], messages })),
     prompt: { messages },
     tokenizerFingerprint: fingerprint,
     sampling: {
       temperature: run.temperature ?? 1,
+      ...(run.tau !== undefined && { tau: run.tau }),
       seed: run.seed ?? 7,
       topK: 8,
       maxTokens: run.maxTokens ?? 60,

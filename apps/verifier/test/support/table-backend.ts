@@ -4,6 +4,7 @@ import {
   randomNgramTable,
   renderPublicPrompt,
   type PositionScore,
+  type ProbabilityTable,
   type Scorer,
   type ScoringSession,
   type TokenId,
@@ -33,6 +34,8 @@ export interface TableBackendOptions {
   scoreDelayMs?: number;
   /** What ready() answers (readiness tests). */
   ready?: () => boolean;
+  /** Other tables for p and s (default targetTable, referenceTable). */
+  tables?: { target: ProbabilityTable; reference: ProbabilityTable };
   /** An error every score call throws while this returns one, as a backend does when a model is down. */
   scoringFailure?: () => Error | undefined;
 }
@@ -44,8 +47,8 @@ export interface TableBackend extends VerifierBackend {
 }
 
 export async function createTableBackend(options: TableBackendOptions = {}): Promise<TableBackend> {
-  const targetScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: targetTable });
-  const referenceScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: referenceTable });
+  const targetScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: options.tables?.target ?? targetTable });
+  const referenceScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: options.tables?.reference ?? referenceTable });
   const behaviour = { delayMs: options.scoreDelayMs ?? 0, failure: options.scoringFailure ?? (() => undefined) };
   const backend: TableBackend = {
     name: 'llamacpp',
