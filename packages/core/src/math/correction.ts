@@ -62,7 +62,8 @@ export interface ExpandedCorrection {
  *   q/ŝ is then the same across them; exact when q = s);
  * - the target's tail in proportion to ŝ: the small model's ranking stands in
  *   for the large model's among the tokens the large one did not report.
- * Either falls back to an even split when its weights are all zero, and no
+ * Either falls back to an even split when its weights give the unreported
+ * tokens (next to) nothing, and no
  * estimate exceeds the model's smallest top-K value (a token outside the top-K
  * cannot be more likely than one inside it; mass cut by this cap is dropped,
  * π is normalized anyway). At K = vocabulary size nothing is estimated: exact.
@@ -84,7 +85,7 @@ export function expandCorrection(
       `correction must have at least one id and one target and reference logprob per id (got ${ids.length}, ${targetLogprobs.length}, ${referenceLogprobs.length})`,
     );
   }
-  const onSupport = new Uint8Array(vocabSize);
+  const seen = new Set<TokenId>();
   ids.forEach((id, j) => {
     if (!Number.isInteger(id) || id < 0 || id >= vocabSize) {
       throw new MathInputError(
@@ -92,9 +93,9 @@ export function expandCorrection(
         `correction.ids[${j}] must be a token id in [0, ${vocabSize}), got ${id}`,
       );
     }
-    if (onSupport[id])
+    if (seen.has(id))
       throw new MathInputError('invalid_correction', `correction.ids repeats token ${id}`);
-    onSupport[id] = 1;
+    seen.add(id);
   });
   const s = readModel(
     ids,
@@ -110,8 +111,15 @@ export function expandCorrection(
 }
 
 /**
- * One model's values over the vocabulary: reported entries, then its tail
- * shared among the unreported tokens in proportion to `weights`.
+ * Below this share of the weights, the unreported tokens count as weightless
+ * (the share is a difference of two sums, so rounding leaves ~1e-16 of noise).
+ */
+const NEGLIGIBLE_SHARE = 1e-12;
+
+/**
+ * One model's values over the vocabulary: its tail shared among the tokens it
+ * did not report in proportion to `weights`, then its reported entries. Two
+ * branch-free passes over the vocabulary: the device runs this on every recovery.
  */
 function readModel(
   ids: TokenId[],
@@ -122,41 +130,39 @@ function readModel(
   rejectedToken: TokenId | null,
   weights: Float64Array,
 ): Float64Array {
-  const values = new Float64Array(vocabSize);
-  const reported = new Uint8Array(vocabSize);
+  const reportedIds: TokenId[] = [];
+  const reportedValues: number[] = [];
+  let reportedWeight = 0;
   let smallestTop = Infinity;
   ids.forEach((id, j) => {
     const lp = logprobs[j] ?? null;
     if (lp === null) return;
     assertLogprob(lp, `correction.${name}Logprobs[${j}]`, 'invalid_correction');
     const v = Math.min(1, Math.exp(lp));
-    values[id] = v;
-    reported[id] = 1;
+    reportedIds.push(id);
+    reportedValues.push(v);
+    reportedWeight += weights[id]!;
     // The rejected token is reported because it was drafted, not because it is in the top-K.
     if (id !== rejectedToken) smallestTop = Math.min(smallestTop, v);
   });
   if (tail !== null) assertLogprob(tail, `correction.${name}Tail`, 'invalid_correction');
   const tailMass = tail === null ? 0 : Math.min(1, Math.exp(tail));
-  if (tailMass === 0) return values;
 
-  let unreported = 0;
-  let weightTotal = 0;
-  for (let y = 0; y < vocabSize; y++) {
-    if (reported[y]) continue;
-    unreported++;
-    weightTotal += weights[y]!;
-  }
-  if (unreported === 0) return values;
-  if (weightTotal > 0) {
-    const scale = tailMass / weightTotal;
-    for (let y = 0; y < vocabSize; y++) {
-      if (!reported[y]) values[y] = Math.min(weights[y]! * scale, smallestTop);
-    }
-  } else {
-    const share = Math.min(tailMass / unreported, smallestTop);
-    for (let y = 0; y < vocabSize; y++) {
-      if (!reported[y]) values[y] = share;
+  const values = new Float64Array(vocabSize);
+  const unreported = vocabSize - reportedIds.length;
+  if (tailMass > 0 && unreported > 0) {
+    let weightTotal = 0;
+    for (let y = 0; y < vocabSize; y++) weightTotal += weights[y]!;
+    const unreportedWeight = weightTotal - reportedWeight;
+    if (unreportedWeight > NEGLIGIBLE_SHARE * weightTotal) {
+      const scale = tailMass / unreportedWeight;
+      for (let y = 0; y < vocabSize; y++) values[y] = Math.min(weights[y]! * scale, smallestTop);
+    } else {
+      values.fill(Math.min(tailMass / unreported, smallestTop));
     }
   }
+  reportedIds.forEach((id, j) => {
+    values[id] = reportedValues[j]!;
+  });
   return values;
 }
