@@ -140,6 +140,9 @@ describe('the full sampled loop (draft → verifyDraft → recoverToken) with q 
       runs,
       vocabSize,
     );
+    console.log(
+      `χ² of the sampled loop against p, q = s: ${statistic.toFixed(2)} (15 dof, 0.1% critical value ${CRITICAL_15_DOF_AT_0_001})`,
+    );
     expect(statistic).toBeLessThan(CRITICAL_15_DOF_AT_0_001);
   });
 
@@ -150,6 +153,7 @@ describe('the full sampled loop (draft → verifyDraft → recoverToken) with q 
       runs,
       vocabSize,
     );
+    console.log(`χ² of the sampled loop against p, q ≠ s (control): ${statistic.toFixed(2)}`);
     expect(statistic).toBeGreaterThan(CRITICAL_15_DOF_AT_0_001);
   });
 });

@@ -11,8 +11,6 @@ export interface PartialDistribution {
   /** Known ids: the top entries (highest first), then the scored token if it was outside them. */
   ids: TokenId[];
   probs: number[];
-  /** How many leading entries of `ids` are the model's top-K. */
-  topCount: number;
   /** Mass of the vocabSize − ids.length unseen tokens (0 when none are unseen). */
   tailMass: number;
 }
@@ -66,7 +64,7 @@ export function partialFromScore(
   const unseen = vocabSize - ids.length;
   // Float error can push the known mass a hair over 1; the tail is never negative.
   const tailMass = unseen > 0 ? Math.max(0, 1 - known) : 0;
-  return { vocabSize, ids, probs, topCount: count, tailMass };
+  return { vocabSize, ids, probs, tailMass };
 }
 
 /** The probability of `id` if it is known, else undefined. */
