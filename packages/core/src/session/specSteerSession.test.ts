@@ -184,6 +184,26 @@ describe('SpecSteer session loop over the in-memory transport', () => {
     expect(metrics.draftedPerRound.every((d) => d <= 4)).toBe(true);
   });
 
+  it('counts network time from the link latency apart from drafting and verifying', async () => {
+    const settings = sampling(8, { maxTokens: 12, stopTokens: [] });
+    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    const result = await runSpecSteer({
+      connect: inMemoryTransportFactory(() => verifier.newConversation(), { latencyMs: 5 }),
+      drafter: new TableDrafter({ vocabSize: V, table: q }),
+      contextTokens: CONTEXT,
+      prompt: { tokens: PUBLIC },
+      tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+      sampling: settings,
+      draftTokens: 4,
+    });
+    const { metrics } = result;
+    expect(result.tokens).toEqual(await referenceRun(settings, 4));
+    // Every exchange waits at least 2 × 5 ms there and back.
+    expect(metrics.networkMs).toBeGreaterThanOrEqual(metrics.roundTrips * 10 - 1);
+    expect(metrics.totalMs).toBeGreaterThanOrEqual(metrics.networkMs + metrics.verifyingMs);
+    expect(metrics.tokensPerSecond).toBeCloseTo((metrics.tokens * 1000) / metrics.totalMs, 6);
+  });
+
   it('leaves no scoring session open on the server after the run', async () => {
     const run = session({ sampling: sampling(9) });
     await run.run();
