@@ -282,6 +282,14 @@ export class VerifierConversation {
         { maxSessionsPerConnection: limits.maxSessionsPerConnection },
       );
     }
+    // Round numbers name RNG streams (seed, round, purpose) of 32 bits.
+    if (message.type === 'resume' && message.round > 0xffffffff) {
+      throw new SpecSteerError(
+        ErrorCode.INVALID_MESSAGE,
+        `resume.round: ${message.round} is beyond the last round a session can reach (2^32 − 1)`,
+        { path: 'resume.round' },
+      );
+    }
     this.opening.add(sessionId);
     try {
       // The schema guarantees exactly one of the two forms.
