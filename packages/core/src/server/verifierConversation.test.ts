@@ -373,6 +373,15 @@ describe('VerifierConversation: every protocol error, provoked by its cause', ()
       round: 2,
     });
     expectError(await h.one(draft('s', 2, [1])), ErrorCode.SESSION_FINISHED, 's');
+    const tooFar = {
+      type: 'resume',
+      sessionId: 'x',
+      prompt: { tokens: [0] },
+      sampling,
+      committedTokens: [],
+      round: 2 ** 32,
+    };
+    expectError(await h.one(tooFar), ErrorCode.INVALID_MESSAGE, 'x');
   });
 
   it('idle sessions are closed with reason idle_timeout after limits.idleTimeoutMs', async () => {
