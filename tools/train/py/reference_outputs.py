@@ -26,7 +26,7 @@ SAMPLE_TEXTS = [
 
 
 def load_model(ckpt_path, round_to_f16):
-    ck = torch.load(ckpt_path, map_location="cpu")
+    ck = torch.load(ckpt_path, map_location="cpu")  # a full checkpoint or a weights snapshot
     model = LlamaDecoder(ModelConfig(**ck["config"]))
     sd = ck["model"]
     if round_to_f16:
@@ -56,7 +56,8 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--prompt", required=True, help="chat-format prompt ending with <|assistant|>")
     ap.add_argument("--f32", action="store_true")
-    ap.add_argument("--max-new", type=int, default=40)
+    ap.add_argument("--max-new", type=int, default=64)
+    ap.add_argument("--fixture", help="also write the small fixture the tests commit (no distributions)")
     args = ap.parse_args()
 
     sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
@@ -79,6 +80,10 @@ def main():
     }
     with open(args.out, "w", encoding="utf-8") as f:
         json.dump(result, f, ensure_ascii=False)
+    if args.fixture:
+        fixture = {k: result[k] for k in ("step", "vocabSize", "tokenizer", "prompt", "promptIds", "greedyIds", "greedyText")}
+        with open(args.fixture, "w", encoding="utf-8") as f:
+            json.dump(fixture, f, ensure_ascii=False, indent=1)
     print(json.dumps({"out": args.out, "greedyText": result["greedyText"]}, ensure_ascii=False))
 
 

@@ -1,9 +1,10 @@
 """Resumable training of one model of the pair on one CPU core.
 
 Run one process per core with OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 (see
-tools/train/README.md). With --deadline the total step count is fixed from
-the throughput of the first --calibrate-steps steps, then stored in the
-checkpoint; --steps on resume overrides it (safe while still in the stable phase).
+tools/train/README.md). With --deadline the total step count is planned from the
+measured rate and re-planned at every checkpoint while the run is still in the
+stable phase (other jobs share the CPU, so the rate moves); once the decay has
+started the total is frozen. --steps fixes the total instead (also on resume).
 """
 import argparse
 import json
@@ -129,15 +130,24 @@ def main():
 
     last_ckpt = time.time()
     window_loss, window_n, window_t0 = 0.0, 0, time.time()
-    calib_t0 = None
+    plan_step, plan_t0 = step, time.time()
     model.train()
+
+    def decay_started():
+        return total is not None and step >= int(total * (1 - args.decay_frac))
+
+    def replan(min_steps):
+        nonlocal total, plan_step, plan_t0
+        if not args.deadline or args.steps or decay_started() or step - plan_step < min_steps:
+            return
+        rate = (step - plan_step) / (time.time() - plan_t0)
+        total = step + max(1, int(rate * seconds_until(args.deadline) * args.slack))
+        log.event(kind="plan", step=step, steps_per_s=round(rate, 4), total_steps=total)
+        plan_step, plan_t0 = step, time.time()
+
     while total is None or step < total:
-        if total is None and step == 5:
-            calib_t0 = time.time()  # skip the first steps' allocator warm-up
-        if total is None and calib_t0 is not None and step == 5 + args.calibrate_steps:
-            rate = args.calibrate_steps / (time.time() - calib_t0)
-            total = step + int(rate * seconds_until(args.deadline) * args.slack)
-            log.event(kind="calibrated", steps_per_s=round(rate, 4), total_steps=total)
+        if total is None:
+            replan(args.calibrate_steps)
         lr = learning_rate(step, total or 10**9, args.lr, args.warmup, args.decay_frac, args.floor_frac)
         for g in opt.param_groups:
             g["lr"] = lr
@@ -162,6 +172,7 @@ def main():
         if step % args.snapshot_every == 0:
             snapshot()
         if time.time() - last_ckpt > args.ckpt_every_s:
+            replan(1)
             checkpoint()
             if held_out is not None:
                 log.event(kind="eval", step=step, eval_loss=round(eval_loss(model, held_out), 4))

@@ -2,7 +2,8 @@
 // (py/reference_outputs.py): tokenizer ids, full next-token distributions, greedy continuation.
 // Usage: tsx src/check-export.ts <model.gguf> <reference.json>
 import { readFileSync } from 'node:fs';
-import { distributionsAt, greedyContinuation, loadModel, tokenizeWithBos } from './llama-runtime.ts';
+import type { Token } from 'node-llama-cpp';
+import { distributionsAt, greedyContinuation, loadModel, tokenizeWithBos, vocabulary } from './llama-runtime.ts';
 
 interface Reference {
   vocabSize: number;
@@ -20,7 +21,8 @@ async function main(): Promise<void> {
   const ref = JSON.parse(readFileSync(referencePath, 'utf8')) as Reference;
   const loaded = await loadModel(modelPath);
 
-  const vocabSize = loaded.model.vocabularySize;
+  const pieces = vocabulary(loaded);
+  const vocabSize = pieces.length;
   const tokenizerMismatches = ref.tokenizer.filter(
     (s) => JSON.stringify(loaded.model.tokenize(s.text, true)) !== JSON.stringify(s.ids),
   );
@@ -30,7 +32,8 @@ async function main(): Promise<void> {
   const promptIds = tokenizeWithBos(loaded, ref.prompt);
   const promptIdsMatch = JSON.stringify(promptIds) === JSON.stringify(ref.promptIds);
 
-  const distributions = await distributionsAt(loaded, ref.promptIds);
+  const referenceIds = ref.promptIds as Token[];
+  const distributions = await distributionsAt(loaded, referenceIds);
   let maxAbsDiff = 0;
   let argmaxAgree = 0;
   distributions.forEach((dist, i) => {
@@ -38,19 +41,19 @@ async function main(): Promise<void> {
     let best = -1;
     let bestP = -1;
     for (let t = 0; t < row.length; t++) {
-      const p = dist.get(t) ?? 0;
+      const p = dist.get(t as Token) ?? 0;
       maxAbsDiff = Math.max(maxAbsDiff, Math.abs(p - row[t]!));
       if (p > bestP) [best, bestP] = [t, p];
     }
     const refBest = row.indexOf(Math.max(...row));
     if (best === refBest) argmaxAgree++;
   });
-  const greedy = await greedyContinuation(loaded, ref.promptIds, ref.greedyIds.length);
+  const greedy = await greedyContinuation(loaded, referenceIds, ref.greedyIds.length);
   const greedyMatch = JSON.stringify(greedy) === JSON.stringify(ref.greedyIds);
   const report = {
     modelPath,
     vocabSize,
-    vocabMatches: vocabSize === ref.vocabSize,
+    vocabMatches: JSON.stringify(pieces) === JSON.stringify(ref.pieces),
     tokenizerSamples: ref.tokenizer.length,
     tokenizerMismatches: tokenizerMismatches.length,
     promptIdsMatch,

@@ -38,6 +38,14 @@ export async function loadModel(modelPath: string, contextSize = 1024): Promise<
   };
 }
 
+/** The token list embedded in the GGUF (the shared vocabulary of the pair). */
+export function vocabulary(loaded: LoadedModel): readonly string[] {
+  const metadata = loaded.model.fileInfo.metadata as unknown as { tokenizer?: { ggml?: { tokens?: readonly string[] } } };
+  const tokens = metadata.tokenizer?.ggml?.tokens;
+  if (!tokens) throw new Error('E_GGUF_NO_VOCABULARY: tokenizer.ggml.tokens missing');
+  return tokens;
+}
+
 /** Chat markers are user-defined tokens: they must be split out of plain text, like SentencePiece does. */
 export function tokenizeWithBos(loaded: LoadedModel, text: string): Token[] {
   return [loaded.bos, ...loaded.model.tokenize(text, true)];

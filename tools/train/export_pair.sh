@@ -1,0 +1,27 @@
+#!/bin/sh
+# Export the pair to GGUF with the tokenizer, record PyTorch/SentencePiece references,
+# and check both files in node-llama-cpp against them.
+# Usage (from the repository root):
+#   tools/train/export_pair.sh SMALL_CKPT LARGE_CKPT OUT_DIR NAME_PREFIX
+#   e.g. tools/train/export_pair.sh tools/train/runs/small/ckpt.pt tools/train/runs/large/ckpt.pt models specsteer-
+set -eu
+SMALL=$1; LARGE=$2; OUT=$3; PREFIX=${4:-}
+TOK=tools/train/runs/tokenizer/tokenizer.model
+REF=tools/train/runs/reference
+# The check prompt: the device context of the first eval task (private history + public request).
+PROMPT=$(/usr/bin/python3 -c "
+import json,sys; sys.path.insert(0,'tools/train/py')
+from eval_texts import task_text
+t=json.loads(open('data/personaworld/eval.jsonl').readline())
+print(''.join('<|history|>'+m+'<|end|>' for m in t['history'])+'<|user|>'+t['request']+'<|end|><|assistant|>')")
+mkdir -p "$OUT" "$REF"
+cp "$TOK" "$OUT/tokenizer.model"
+for size in small large; do
+  if [ $size = small ]; then CKPT=$SMALL; else CKPT=$LARGE; fi
+  /usr/bin/python3 tools/train/py/export_gguf.py --ckpt "$CKPT" --tokenizer "$TOK" \
+    --out "$OUT/${PREFIX}$size.gguf" --name "specsteer-$size"
+  /usr/bin/python3 tools/train/py/reference_outputs.py --ckpt "$CKPT" --tokenizer "$TOK" \
+    --prompt "$PROMPT" --out "$REF/$size.json" --fixture "$OUT/${PREFIX}$size.fixture.json"
+  (cd tools/train && pnpm exec tsx src/check-export.ts "../../$OUT/${PREFIX}$size.gguf" "../../$REF/$size.json") \
+    | tee "$REF/$size.check.json"
+done
