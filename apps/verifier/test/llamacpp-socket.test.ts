@@ -1,0 +1,90 @@
+import {
+  fingerprintTokenizer,
+  OFFLINE_STOP_TEXT,
+  renderOfflinePrompt,
+  runSpecSteer,
+  type GenerationResult,
+  type TransportFactory,
+} from '@specsteer/core';
+import WebSocket from 'ws';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLlamaCppBackend, type LlamaCppBackend } from '../src/backends/llamacpp/index.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '../src/backends/llamacpp/testing/test-model-pair.ts';
+import { LlamaDrafter } from '../src/drafter/index.ts';
+import { socketFactory } from './support/device.ts';
+import { startVerifier, type StartedVerifier } from './support/verifier-harness.ts';
+
+// The same conversations as ws-generation.test.ts, on the embedded llama.cpp
+// backend with the real model pair (models/, else data/interim/): the device
+// drafts with the small model over its private history, the server scores
+// with the large (p) and small (s) models behind a real WebSocket.
+
+const pair = testModelPair();
+const CANARY = 'Quillfeather-4417';
+const HISTORY = [`Hey crew! ${CANARY} here. Mochi ate my sock again. Onward, Dara`];
+const MESSAGES = [{ role: 'user' as const, content: 'Write a note to the team about the capital of Varnia.' }];
+
+describe.skipIf(pair === null)(`embedded llama.cpp backend over a real WebSocket${pair === null ? ` (${NO_MODEL_PAIR_REASON})` : ''}`, () => {
+  let backend: LlamaCppBackend;
+  let server: StartedVerifier;
+  let drafter: LlamaDrafter;
+  let contextTokens: number[];
+  let stopToken: number | null;
+  let fingerprint: string;
+
+  beforeAll(async () => {
+    backend = await createLlamaCppBackend({ targetPath: pair!.targetPath, referencePath: pair!.referencePath });
+    server = await startVerifier({ backend, env: { SPECSTEER_LOG_LEVEL: 'trace' } });
+    drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath });
+    contextTokens = backend.tokenizer.tokenizeDocument(renderOfflinePrompt({ history: HISTORY, messages: MESSAGES }));
+    stopToken = backend.tokenizer.singleToken(OFFLINE_STOP_TEXT);
+    fingerprint = await fingerprintTokenizer(drafter.vocabSize, (text) => backend.tokenizer.tokenize(text));
+  });
+  afterAll(async () => {
+    await drafter?.dispose();
+    await server?.close(); // closes the backend too
+  });
+
+  function run(connect: TransportFactory, seed: number): Promise<GenerationResult> {
+    return runSpecSteer({
+      connect,
+      drafter,
+      contextTokens,
+      prompt: { messages: MESSAGES },
+      tokenizerFingerprint: fingerprint,
+      sampling: { temperature: 1, seed, topK: 8, maxTokens: 48, stopTokens: stopToken === null ? [] : [stopToken] },
+      draftTokens: 8,
+      reconnect: { initialDelayMs: 10, replyTimeoutMs: 30_000 },
+    });
+  }
+
+  it('welcomes the drafter: its tokenizer fingerprint is the server’s', () => {
+    expect(fingerprint).toBe(backend.tokenizerFingerprint);
+  });
+
+  it('runs a whole generation, and a dropped socket mid-generation changes no token', async () => {
+    const straight = await run(socketFactory(server.url), 17);
+    expect(straight.tokens.length).toBeGreaterThan(0);
+    expect(straight.metrics.rounds).toBeGreaterThan(0);
+
+    let verdicts = 0;
+    const cut = (socket: WebSocket) => {
+      const send = socket.send.bind(socket);
+      socket.send = ((data: string, ...rest: never[]) => {
+        send(data, ...rest);
+        if (String(data).includes('"type":"verdict"') && ++verdicts === 2) socket.terminate();
+      }) as typeof socket.send;
+    };
+    server.app.websocketServer.on('connection', cut);
+    const resumed = await run(socketFactory(server.url), 17);
+    server.app.websocketServer.off('connection', cut);
+    if (straight.metrics.rounds > 2) expect(resumed.metrics.resumes).toBe(1);
+    expect(resumed.tokens).toEqual(straight.tokens);
+  });
+
+  it('keeps the history canary out of every log line, at trace level', async () => {
+    await run(socketFactory(server.url), 23);
+    expect(server.logs.length).toBeGreaterThan(5);
+    for (const line of server.logs) expect(line).not.toContain(CANARY);
+  });
+});
