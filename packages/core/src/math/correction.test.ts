@@ -96,6 +96,15 @@ describe('expandCorrection (device)', () => {
     expect(Array.from(sHat.slice(1)).map((v) => Number(v.toFixed(12)))).toEqual([0.2, 0.2, 0.2]);
   });
 
+  it('reads null for the rejected token as exactly 0: both scorers always score it', () => {
+    // p(4) = 0 travels as null; the device must not give it a share of the target tail.
+    const c = correctionOf(2, 4);
+    expect(c.targetLogprobs[c.ids.indexOf(4)]).toBeNull();
+    const { p: pHat } = expandCorrection(c, Float64Array.from([0.1, 0.1, 0.1, 0.1, 0.6]), 4);
+    expect(pHat[4]).toBe(0);
+    expect(pHat[3]).toBeGreaterThan(0);
+  });
+
   it('refuses a malformed correction with a coded error', () => {
     const good = correctionOf(2, null);
     const q = Float64Array.from([0.2, 0.2, 0.2, 0.2, 0.2]);

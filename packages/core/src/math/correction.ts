@@ -136,9 +136,10 @@ function readModel(
   let smallestTop = Infinity;
   ids.forEach((id, j) => {
     const lp = logprobs[j] ?? null;
-    if (lp === null) return;
-    assertLogprob(lp, `correction.${name}Logprobs[${j}]`, 'invalid_correction');
-    const v = Math.min(1, Math.exp(lp));
+    // Both scorers always score the rejected token, so null there can only mean exactly 0.
+    if (lp === null && id !== rejectedToken) return;
+    if (lp !== null) assertLogprob(lp, `correction.${name}Logprobs[${j}]`, 'invalid_correction');
+    const v = lp === null ? 0 : Math.min(1, Math.exp(lp));
     reportedIds.push(id);
     reportedValues.push(v);
     reportedWeight += weights[id]!;

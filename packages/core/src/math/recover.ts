@@ -35,10 +35,10 @@ function assertRecoveryInput(input: RecoveryInput): void {
  */
 export function recoveryDistribution(input: RecoveryInput): Distribution {
   assertRecoveryInput(input);
-  return checkedRecoveryDistribution(input);
+  return recoveryDistributionUnchecked(input);
 }
 
-function checkedRecoveryDistribution(input: RecoveryInput): Distribution {
+function recoveryDistributionUnchecked(input: RecoveryInput): Distribution {
   const { correction, sampling, rejectedToken } = input;
   if (sampling.temperature === 0) {
     throw new MathInputError(
@@ -72,5 +72,5 @@ function greedyRecovery(input: RecoveryInput): TokenId {
 export function recoverToken(input: RecoverTokenInput): TokenId {
   assertRecoveryInput(input);
   if (input.sampling.temperature === 0) return greedyRecovery(input);
-  return sampleCategorical(checkedRecoveryDistribution(input), input.uniform());
+  return sampleCategorical(recoveryDistributionUnchecked(input), input.uniform());
 }
