@@ -349,10 +349,19 @@ class SpecSteerSession {
         q: block.distributions[verdict.accepted]!,
         rejectedToken: rejected,
         sampling: this.params,
-        uniform: () => recoverRng.uniform(),
+        uniform: streamUniform(recoverRng),
       }),
     );
-    this.commit(token, recoveredOrigin(token, correction));
+    // A label for the UI, outside the algorithm: one more recovery with α = 0 (tokenOrigin.ts).
+    const origin = recoveredOrigin({
+      token,
+      correction,
+      q: block.distributions[verdict.accepted]!,
+      rejectedToken: rejected,
+      sampling: this.params,
+      uniform: streamUniform(rngStream(this.sampling.seed, round, 'recover')),
+    });
+    this.commit(token, origin);
     this.pendingRecovered = token;
     if (this.stopTokens.has(token)) return 'stop';
     if (this.output.length >= this.sampling.maxTokens) return 'length';
@@ -473,6 +482,10 @@ function isRetryable(error: unknown): boolean {
   if (error instanceof TransportClosedError || error instanceof ReplyTimeoutError) return true;
   if (error instanceof SpecSteerError) return error.retryable;
   return (error as { code?: unknown } | null)?.code === 'CONNECT_FAILED';
+}
+
+function streamUniform(rng: { uniform(): number }): () => number {
+  return () => rng.uniform();
 }
 
 function describe(error: unknown): string {

@@ -1,18 +1,21 @@
 // Where each committed token came from, for the CLI and the UI to mark.
 //
 // - `accepted`:  a draft token of the device that passed the cloud's ratio test.
-// - `corrected`: a token the device recovered from the cloud's correction (after
-//                a rejection, or the bonus token after a fully accepted draft)
-//                that is the cloud's own first choice: argmax of p over the
-//                correction's ids (lowest id on ties).
-// - `steered`:   a recovered token that is NOT the cloud's first choice: the
-//                private evidence (q/s in π, or the residual's removal of what
-//                the draft already covered) moved the choice away from what the
-//                cloud alone would have picked.
+// - `corrected`: a token recovered from the cloud's correction (after a
+//                rejection, or the bonus token after a fully accepted draft)
+//                that the same recovery also gives with α = 0, i.e. with the
+//                fusion target π replaced by the cloud's own p: same correction,
+//                same q in the residual, same uniform u of the round's
+//                'recover' stream, same greedy tie rule.
+// - `steered`:   a recovered token that differs from that counterfactual: the
+//                private evidence (q/s)^α in π moved this token. With no private
+//                shift (q = s, so π = p) or with α = 0 no token is `steered`; in
+//                greedy mode a token is `steered` exactly when argmax π ≠ argmax p.
 // Baselines use `local` (local-only: drawn from q) and `cloud` (cloud-only: drawn from p).
 
-import type { Correction } from '@specsteer/protocol';
-import type { TokenId } from '../engine.ts';
+import type { Distribution, TokenId } from '../engine.ts';
+import { recoverToken } from '../math/recover.ts';
+import type { Correction, SamplingParams } from '../math/types.ts';
 
 export type TokenOrigin = 'accepted' | 'corrected' | 'steered' | 'local' | 'cloud';
 
@@ -23,24 +26,26 @@ export interface CommittedToken {
   index: number;
 }
 
-/** The cloud's first choice in a correction: argmax of p over its ids, lowest id on ties. */
-export function cloudFirstChoice(correction: Pick<Correction, 'ids' | 'targetLogprobs'>): TokenId {
-  let best = -1;
-  let bestLogprob = -Infinity;
-  correction.ids.forEach((id, j) => {
-    const logprob = correction.targetLogprobs[j] ?? -Infinity;
-    if (best < 0 || logprob > bestLogprob || (logprob === bestLogprob && id < best)) {
-      best = id;
-      bestLogprob = logprob;
-    }
-  });
-  return best;
+export interface RecoveredTokenContext {
+  /** The token the device recovered. */
+  token: TokenId;
+  correction: Correction;
+  /** The q the recovery used (the drafter's, at the correction position). */
+  q: Distribution;
+  rejectedToken: TokenId | null;
+  sampling: SamplingParams;
+  /** A fresh copy of the stream the recovery drew from (same seed, round, purpose). */
+  uniform: () => number;
 }
 
-/** `corrected` when the recovered token is the cloud's first choice, `steered` otherwise. */
-export function recoveredOrigin(
-  token: TokenId,
-  correction: Pick<Correction, 'ids' | 'targetLogprobs'>,
-): 'corrected' | 'steered' {
-  return token === cloudFirstChoice(correction) ? 'corrected' : 'steered';
+/** `corrected` when the recovery without private evidence in π gives the same token, `steered` otherwise. */
+export function recoveredOrigin(context: RecoveredTokenContext): 'corrected' | 'steered' {
+  const counterfactual = recoverToken({
+    correction: context.correction,
+    q: context.q,
+    rejectedToken: context.rejectedToken,
+    sampling: { ...context.sampling, alpha: 0 },
+    uniform: context.uniform,
+  });
+  return counterfactual === context.token ? 'corrected' : 'steered';
 }
