@@ -52,12 +52,14 @@ export class LlamaModelEngine {
   }
 
   /**
-   * Text to ids, no BOS. The chat markers are SentencePiece user-defined
-   * symbols, matched as single tokens without parsing control tokens: the
-   * same call the embedded backend's tokenizer makes.
+   * Text to ids, no BOS, with every chat marker as its single SentencePiece
+   * piece. Special tokens must be parsed: llama.cpp treats `<|end|>` (the
+   * pair's eos) as a control token and, with parsing off, spells it out in
+   * five pieces the models never saw in training. (vLLM's Hugging Face
+   * tokenizers parse special tokens in text too.)
    */
   tokenize(text: string): number[] {
-    return this.#model.tokenize(text, false).map(Number);
+    return this.#model.tokenize(text, true).map(Number);
   }
 
   detokenize(ids: readonly number[]): string {
