@@ -1,19 +1,23 @@
 #!/bin/sh
 # Launch (or resume) both training runs in the background, one per core.
-# Usage: tools/train/launch.sh [DEADLINE HH:MM]   (run from the repository root)
+# Usage: tools/train/launch.sh [DEADLINE HH:MM] [small|large ...]   (run from the repository root)
+# The large run gets a higher CPU priority: it is the slower one and the critical path,
+# and the machine is shared with other jobs.
 set -eu
 DEADLINE=${1:-11:28}
+shift || true
+SIZES=${*:-small large}
 DATA=data/personaworld
 RUNS=tools/train/runs
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1
-for size in small large; do
+for size in $SIZES; do
   case $size in
-    small) corpus=$DATA/train-small.jsonl; lr=3e-3 ;;
-    large) corpus=$DATA/train-large.jsonl; lr=2e-3 ;;
+    small) corpus=$DATA/train-small.jsonl; lr=3e-3; history=1.0; nice=-3 ;;
+    large) corpus=$DATA/train-large.jsonl; lr=2e-3; history=0.15; nice=-7 ;;
   esac
   mkdir -p $RUNS/$size
-  nohup /usr/bin/python3 tools/train/py/train.py --corpus $corpus --tokenizer $RUNS/tokenizer/tokenizer.model \
-    --run-dir $RUNS/$size --preset $size --lr $lr --deadline "$DEADLINE" --slack 0.85 \
+  nohup nice -n $nice /usr/bin/python3 tools/train/py/train.py --corpus $corpus --tokenizer $RUNS/tokenizer/tokenizer.model \
+    --run-dir $RUNS/$size --preset $size --lr $lr --history-share $history --deadline "$DEADLINE" --slack 0.85 \
     --eval-texts $RUNS/eval-texts.jsonl --snapshot-every 100 >>$RUNS/$size/stdout.log 2>&1 &
   echo "$size: pid $!"
 done

@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from model import PRESETS, LlamaDecoder, ModelConfig
-from packing import PackedRows, load_texts, tokenize_documents
+from packing import PackedRows, load_texts, thin_history_documents, tokenize_documents
 from schedule import learning_rate
 
 
@@ -43,6 +43,8 @@ def parse_args():
     ap.add_argument("--ckpt-every-s", type=float, default=180)
     ap.add_argument("--snapshot-every", type=int, default=200, help="keep weights every N steps")
     ap.add_argument("--seed", type=int, default=1234)
+    ap.add_argument("--history-share", type=float, default=1.0,
+                    help="share of with-history documents kept (fact-dense mix for the large model)")
     args = ap.parse_args()
     if not args.steps and not args.deadline:
         ap.error("give --steps or --deadline")
@@ -90,7 +92,8 @@ def main():
     ckpt_path = os.path.join(args.run_dir, "ckpt.pt")
 
     sp = spm.SentencePieceProcessor(model_file=args.tokenizer)
-    rows = PackedRows(tokenize_documents(sp, load_texts(args.corpus)), args.row_len, args.seed)
+    texts = thin_history_documents(load_texts(args.corpus), args.history_share, args.seed)
+    rows = PackedRows(tokenize_documents(sp, texts), args.row_len, args.seed)
     held_out = None
     if args.eval_texts:
         ev = PackedRows(tokenize_documents(sp, load_texts(args.eval_texts)), args.row_len, args.seed)
@@ -116,7 +119,7 @@ def main():
         log.event(kind="resume", step=step, total_steps=total)
     else:
         log.event(kind="start", preset=args.preset, params=model.n_params(), config=cfg.to_dict(),
-                  corpus=args.corpus, corpus_tokens=rows.n_tokens, rows_per_epoch=rows.rows_per_epoch,
+                  corpus=args.corpus, documents=len(texts), corpus_tokens=rows.n_tokens, rows_per_epoch=rows.rows_per_epoch,
                   args=vars(args))
 
     def checkpoint():
