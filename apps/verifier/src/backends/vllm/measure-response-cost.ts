@@ -1,0 +1,61 @@
+// What one vLLM scoring answer costs the verifier as the sequence grows:
+// vLLM returns prompt_logprobs for every prompt position (there is no "from"
+// parameter), so a round over an n-token sequence carries n × (K or K+1)
+// entries even though only the last k+1 positions are needed.
+//
+//   pnpm exec tsx apps/verifier/src/backends/vllm/measure-response-cost.ts
+//
+// Prints, per sequence length, the body size and the time to parse it and
+// build the PositionScores of the last 9 positions (k = 8), median of 20 runs.
+
+import { positionScores } from './position-scores.ts';
+import { CompletionResponseSchema } from './vllm-wire.ts';
+
+const K = 20;
+const DRAFT = 8;
+
+/** A vLLM-shaped body for an n-token prompt: each entry holds the actual token plus the top K. */
+function vllmBody(tokens: number[]): string {
+  const entries = ['null'];
+  for (let j = 1; j < tokens.length; j++) {
+    const fields = [`"${tokens[j]}":{"logprob":-3.2109876,"rank":27,"decoded_token":" word"}`];
+    for (let r = 1; r <= K; r++) {
+      fields.push(
+        `"${5000 + r}":{"logprob":${(-0.1 * r).toFixed(7)},"rank":${r},"decoded_token":" w${r}"}`,
+      );
+    }
+    entries.push(`{${fields.join(',')}}`);
+  }
+  const top = Array.from(
+    { length: K },
+    (_, r) => `"token_id:${5000 + r + 1}":${(-0.1 * (r + 1)).toFixed(7)}`,
+  );
+  return (
+    `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"x",` +
+    `"logprobs":{"text_offset":[0],"token_logprobs":[-0.1],"tokens":["token_id:5001"],"top_logprobs":[{${top.join(',')}}]},` +
+    `"finish_reason":"length","stop_reason":null,"prompt_logprobs":[${entries.join(',')}]}],` +
+    `"usage":{"prompt_tokens":${tokens.length},"total_tokens":${tokens.length + 1},"completion_tokens":1}}`
+  );
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+const rows: string[] = ['tokens  body_KiB  parse_and_score_ms'];
+for (const n of [128, 512, 1024, 2048, 4096]) {
+  const tokens = Array.from({ length: n }, (_, i) => (i * 7919) % 4000);
+  const body = vllmBody(tokens);
+  const times: number[] = [];
+  for (let run = 0; run < 20; run++) {
+    const started = performance.now();
+    const response = CompletionResponseSchema.parse(JSON.parse(body));
+    positionScores(response, tokens, n - DRAFT, K);
+    times.push(performance.now() - started);
+  }
+  rows.push(
+    `${String(n).padStart(6)}  ${(body.length / 1024).toFixed(0).padStart(8)}  ${median(times).toFixed(2).padStart(18)}`,
+  );
+}
+process.stdout.write(rows.join('\n') + '\n');
