@@ -3,7 +3,13 @@
 // Usage: tsx src/check-export.ts <model.gguf> <reference.json>
 import { readFileSync } from 'node:fs';
 import type { Token } from 'node-llama-cpp';
-import { distributionsAt, greedyContinuation, loadModel, tokenizeWithBos, vocabulary } from './llama-runtime.ts';
+import {
+  distributionsAt,
+  greedyContinuation,
+  loadModel,
+  tokenizeWithBos,
+  vocabulary,
+} from './llama-runtime.ts';
 
 interface Reference {
   vocabSize: number;
@@ -17,7 +23,8 @@ interface Reference {
 
 async function main(): Promise<void> {
   const [modelPath, referencePath] = process.argv.slice(2);
-  if (!modelPath || !referencePath) throw new Error('usage: check-export <model.gguf> <reference.json>');
+  if (!modelPath || !referencePath)
+    throw new Error('usage: check-export <model.gguf> <reference.json>');
   const ref = JSON.parse(readFileSync(referencePath, 'utf8')) as Reference;
   const loaded = await loadModel(modelPath);
 
@@ -27,7 +34,12 @@ async function main(): Promise<void> {
     (s) => JSON.stringify(loaded.model.tokenize(s.text, true)) !== JSON.stringify(s.ids),
   );
   for (const s of tokenizerMismatches) {
-    console.error('tokenizer mismatch:', JSON.stringify(s.text), s.ids, loaded.model.tokenize(s.text, true));
+    console.error(
+      'tokenizer mismatch:',
+      JSON.stringify(s.text),
+      s.ids,
+      loaded.model.tokenize(s.text, true),
+    );
   }
   const promptIds = tokenizeWithBos(loaded, ref.prompt);
   const promptIdsMatch = JSON.stringify(promptIds) === JSON.stringify(ref.promptIds);
@@ -65,7 +77,12 @@ async function main(): Promise<void> {
   };
   console.log(JSON.stringify(report));
   await loaded.dispose();
-  const ok = report.vocabMatches && tokenizerMismatches.length === 0 && promptIdsMatch && greedyMatch && maxAbsDiff < 1e-2;
+  const ok =
+    report.vocabMatches &&
+    tokenizerMismatches.length === 0 &&
+    promptIdsMatch &&
+    greedyMatch &&
+    maxAbsDiff < 1e-2;
   process.exitCode = ok ? 0 : 1;
 }
 

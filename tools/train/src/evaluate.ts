@@ -23,13 +23,18 @@ const { values } = parseArgs({
 
 function positiveInteger(name: string, raw: string): number {
   const n = Number(raw);
-  if (!Number.isInteger(n) || n <= 0) throw new Error(`E_BAD_ARGUMENT: --${name} must be a positive integer, got ${raw}`);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new Error(`E_BAD_ARGUMENT: --${name} must be a positive integer, got ${raw}`);
   return n;
 }
 
-const lines = readFileSync(values.eval, 'utf8').split('\n').filter((l) => l.trim() !== '');
+const lines = readFileSync(values.eval, 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '');
 const limit = values.limit ? positiveInteger('limit', values.limit) : lines.length;
-const tasks = lines.slice(0, limit).map((line, i) => parseEvalTask(JSON.parse(line), `eval.jsonl:${i + 1}`));
+const tasks = lines
+  .slice(0, limit)
+  .map((line, i) => parseEvalTask(JSON.parse(line), `eval.jsonl:${i + 1}`));
 const small = await loadModel(values.small);
 const large = await loadModel(values.large);
 const started = Date.now();
@@ -40,7 +45,9 @@ const evaluation = await evaluatePair(small, large, tasks, {
   },
 });
 console.log(evaluationTable(evaluation));
-console.log(`\n(${((Date.now() - started) / 1000).toFixed(0)} s; small ${values.small}, large ${values.large})`);
+console.log(
+  `\n(${((Date.now() - started) / 1000).toFixed(0)} s; small ${values.small}, large ${values.large})`,
+);
 if (values.json) writeFileSync(values.json, JSON.stringify(evaluation, null, 2));
 await small.dispose();
 await large.dispose();

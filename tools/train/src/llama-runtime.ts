@@ -1,7 +1,13 @@
 // Running one of the pair's GGUF files in node-llama-cpp the way every tool here needs:
 // CPU prebuilt binary (never compile), one thread (ENGINES.md: ~100× faster than the default
 // here), BOS prepended by us because model.tokenize does not add it.
-import { getLlama, type Llama, type LlamaContextSequence, type LlamaModel, type Token } from 'node-llama-cpp';
+import {
+  getLlama,
+  type Llama,
+  type LlamaContextSequence,
+  type LlamaModel,
+  type Token,
+} from 'node-llama-cpp';
 
 let llamaPromise: Promise<Llama> | undefined;
 
@@ -25,7 +31,8 @@ export async function loadModel(modelPath: string, contextSize = 1024): Promise<
   const sequence = context.getSequence();
   const bos = model.tokens.bos;
   const end = model.tokens.eos;
-  if (bos == null || end == null) throw new Error(`E_GGUF_SPECIAL_TOKENS: ${modelPath} lacks bos or eos ids`);
+  if (bos == null || end == null)
+    throw new Error(`E_GGUF_SPECIAL_TOKENS: ${modelPath} lacks bos or eos ids`);
   return {
     model,
     sequence,
@@ -40,7 +47,9 @@ export async function loadModel(modelPath: string, contextSize = 1024): Promise<
 
 /** The token list embedded in the GGUF (the shared vocabulary of the pair). */
 export function vocabulary(loaded: LoadedModel): readonly string[] {
-  const metadata = loaded.model.fileInfo.metadata as unknown as { tokenizer?: { ggml?: { tokens?: readonly string[] } } };
+  const metadata = loaded.model.fileInfo.metadata as unknown as {
+    tokenizer?: { ggml?: { tokens?: readonly string[] } };
+  };
   const tokens = metadata.tokenizer?.ggml?.tokens;
   if (!tokens) throw new Error('E_GGUF_NO_VOCABULARY: tokenizer.ggml.tokens missing');
   return tokens;
@@ -52,7 +61,10 @@ export function tokenizeWithBos(loaded: LoadedModel, text: string): Token[] {
 }
 
 /** Full next-token distribution after every prefix of `tokens`, evaluated from an empty context. */
-export async function distributionsAt(loaded: LoadedModel, tokens: Token[]): Promise<Map<Token, number>[]> {
+export async function distributionsAt(
+  loaded: LoadedModel,
+  tokens: Token[],
+): Promise<Map<Token, number>[]> {
   await loaded.sequence.clearHistory();
   const out = await loaded.sequence.controlledEvaluate(
     tokens.map((t) => [t, { generateNext: { probabilities: true } }] as const) as never,
@@ -78,14 +90,20 @@ export async function argmaxAt(loaded: LoadedModel, tokens: Token[]): Promise<To
 }
 
 /** Greedy continuation of `prompt` (temperature 0) until the stop token or `maxNew` tokens. */
-export async function greedyContinuation(loaded: LoadedModel, prompt: Token[], maxNew: number): Promise<Token[]> {
+export async function greedyContinuation(
+  loaded: LoadedModel,
+  prompt: Token[],
+  maxNew: number,
+): Promise<Token[]> {
   await loaded.sequence.clearHistory();
   const generated: Token[] = [];
   let input: Token[] = prompt;
   while (generated.length < maxNew) {
     const last = input.length - 1;
     const out = await loaded.sequence.controlledEvaluate(
-      input.map((t, i) => (i === last ? ([t, { generateNext: { token: true } }] as const) : t)) as never,
+      input.map((t, i) =>
+        i === last ? ([t, { generateNext: { token: true } }] as const) : t,
+      ) as never,
     );
     const next = out[last]?.next.token;
     if (next == null) throw new Error('E_NO_TOKEN: greedy step produced nothing');

@@ -9,7 +9,10 @@ import { modelsDir } from './paths.ts';
 
 const SIZES = ['small', 'large'] as const;
 const file = (name: string) => resolve(modelsDir, name);
-const modelFiles = SIZES.flatMap((s) => [`specsteer-${s}.gguf`, `specsteer-${s}.fixture.json`]).concat('tokenizer.model');
+const modelFiles = SIZES.flatMap((s) => [
+  `specsteer-${s}.gguf`,
+  `specsteer-${s}.fixture.json`,
+]).concat('tokenizer.model');
 const cardExists = existsSync(file('MODEL_CARD.md'));
 
 interface ExportFixture {
@@ -24,7 +27,10 @@ describe('the committed model pair is complete', () => {
   it.runIf(cardExists)('models/ holds both GGUF files, their fixtures and the tokenizer', () => {
     expect(modelFiles.filter((f) => !existsSync(file(f)))).toEqual([]);
   });
-  it.skipIf(cardExists)('models/ has no MODEL_CARD.md yet: pair tests skipped until the pair is committed', () => {});
+  it.skipIf(cardExists)(
+    'models/ has no MODEL_CARD.md yet: pair tests skipped until the pair is committed',
+    () => {},
+  );
 });
 
 describe.runIf(cardExists)('the model pair in node-llama-cpp', () => {
@@ -33,7 +39,9 @@ describe.runIf(cardExists)('the model pair in node-llama-cpp', () => {
 
   beforeAll(async () => {
     for (const size of SIZES) {
-      fixtures[size] = JSON.parse(readFileSync(file(`specsteer-${size}.fixture.json`), 'utf8')) as ExportFixture;
+      fixtures[size] = JSON.parse(
+        readFileSync(file(`specsteer-${size}.fixture.json`), 'utf8'),
+      ) as ExportFixture;
       loaded[size] = await loadModel(file(`specsteer-${size}.gguf`), 512);
     }
   });
@@ -57,16 +65,24 @@ describe.runIf(cardExists)('the model pair in node-llama-cpp', () => {
     const model = loaded.small;
     expect(model.model.tokenize('<|end|>', true)).toEqual([model.end]);
     const history = '<|history|>Hey crew! Mochi ate my sock again. Onward, Dara<|end|>';
-    const publicPrompt = '<|user|>Write a note to the team about the capital of Varnia.<|end|><|assistant|>';
+    const publicPrompt =
+      '<|user|>Write a note to the team about the capital of Varnia.<|end|><|assistant|>';
     expect(model.model.tokenize(history + publicPrompt, true)).toEqual([
       ...model.model.tokenize(history, true),
       ...model.model.tokenize(publicPrompt, true),
     ]);
   });
 
-  it.each(SIZES)('%s gives the greedy continuation PyTorch recorded for the fixed prompt', async (size) => {
-    const { promptIds, greedyIds } = fixtures[size];
-    const generated = await greedyContinuation(loaded[size], promptIds as Token[], greedyIds.length);
-    expect(generated).toEqual(greedyIds);
-  });
+  it.each(SIZES)(
+    '%s gives the greedy continuation PyTorch recorded for the fixed prompt',
+    async (size) => {
+      const { promptIds, greedyIds } = fixtures[size];
+      const generated = await greedyContinuation(
+        loaded[size],
+        promptIds as Token[],
+        greedyIds.length,
+      );
+      expect(generated).toEqual(greedyIds);
+    },
+  );
 });

@@ -12,7 +12,12 @@ import {
   type TaskScore,
 } from '@specsteer/personaworld';
 import type { Token } from 'node-llama-cpp';
-import { argmaxAt, greedyContinuation, tokenizeWithBos, type LoadedModel } from './llama-runtime.ts';
+import {
+  argmaxAt,
+  greedyContinuation,
+  tokenizeWithBos,
+  type LoadedModel,
+} from './llama-runtime.ts';
 
 export const CONFIGURATIONS = ['large', 'small', 'small+history', 'large+history'] as const;
 export type Configuration = (typeof CONFIGURATIONS)[number];
@@ -71,7 +76,11 @@ export async function evaluatePair(
     };
     for (const configuration of CONFIGURATIONS) {
       const [model, prompt] = prompts[configuration];
-      const generated = await greedyContinuation(model, tokenizeWithBos(model, prompt), options.maxNewTokens);
+      const generated = await greedyContinuation(
+        model,
+        tokenizeWithBos(model, prompt),
+        options.maxNewTokens,
+      );
       const answer = answerText(model, generated);
       answered.get(configuration)!.push({ answer, task, score: scoreAnswer(answer, task) });
     }
@@ -79,7 +88,11 @@ export async function evaluatePair(
     const reference = [...small.model.tokenize(task.reference, true), small.end];
     const largePublic = await answerArgmax(large, publicPrompt(task.request), reference);
     const smallPublic = await answerArgmax(small, publicPrompt(task.request), reference);
-    const smallHistory = await answerArgmax(small, devicePrompt(task.history, task.request), reference);
+    const smallHistory = await answerArgmax(
+      small,
+      devicePrompt(task.history, task.request),
+      reference,
+    );
     largePublic.forEach((token, j) => {
       if (smallPublic[j] === token) agreePublic++;
       if (smallHistory[j] === token) agreeHistory++;
