@@ -27,7 +27,6 @@ const MESSAGES = [{ role: 'user' as const, content: 'Write a note to the team ab
 describe.skipIf(pair === null)(`embedded llama.cpp backend over a real WebSocket${pair === null ? ` (${NO_MODEL_PAIR_REASON})` : ''}`, () => {
   let backend: LlamaCppBackend;
   let server: StartedVerifier;
-  let drafter: LlamaDrafter;
   let contextTokens: number[];
   let stopToken: number | null;
   let fingerprint: string;
@@ -35,17 +34,31 @@ describe.skipIf(pair === null)(`embedded llama.cpp backend over a real WebSocket
   beforeAll(async () => {
     backend = await createLlamaCppBackend({ targetPath: pair!.targetPath, referencePath: pair!.referencePath });
     server = await startVerifier({ backend, env: { SPECSTEER_LOG_LEVEL: 'trace' } });
-    drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath });
     contextTokens = backend.tokenizer.tokenizeDocument(renderOfflinePrompt({ history: HISTORY, messages: MESSAGES }));
     stopToken = backend.tokenizer.singleToken(OFFLINE_STOP_TEXT);
+    const drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath });
     fingerprint = await fingerprintTokenizer(drafter.vocabSize, (text) => backend.tokenizer.tokenize(text));
+    await drafter.dispose();
   });
   afterAll(async () => {
-    await drafter?.dispose();
     await server?.close(); // closes the backend too
   });
 
-  function run(connect: TransportFactory, seed: number): Promise<GenerationResult> {
+  /**
+   * A fresh drafter per generation: a LlamaDrafter reused across generations keeps its cache, and
+   * re-evaluating the context from there gives q that differ in the last bits (measured: a different
+   * token at index 9 with seed 17), which would hide what this test checks.
+   */
+  async function run(connect: TransportFactory, seed: number): Promise<GenerationResult> {
+    const drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath });
+    try {
+      return await generateWith(drafter, connect, seed);
+    } finally {
+      await drafter.dispose();
+    }
+  }
+
+  function generateWith(drafter: LlamaDrafter, connect: TransportFactory, seed: number): Promise<GenerationResult> {
     return runSpecSteer({
       connect,
       drafter,
