@@ -36,6 +36,8 @@ export interface TableBackendOptions {
   ready?: () => boolean;
   /** Other tables for p and s (default targetTable, referenceTable). */
   tables?: { target: ProbabilityTable; reference: ProbabilityTable };
+  /** Each score call waits for this first (tests that hold rounds in flight). */
+  scoreGate?: () => Promise<void>;
   /** An error every score call throws while this returns one, as a backend does when a model is down. */
   scoringFailure?: () => Error | undefined;
 }
@@ -49,7 +51,11 @@ export interface TableBackend extends VerifierBackend {
 export async function createTableBackend(options: TableBackendOptions = {}): Promise<TableBackend> {
   const targetScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: options.tables?.target ?? targetTable });
   const referenceScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: options.tables?.reference ?? referenceTable });
-  const behaviour = { delayMs: options.scoreDelayMs ?? 0, failure: options.scoringFailure ?? (() => undefined) };
+  const behaviour = {
+    delayMs: options.scoreDelayMs ?? 0,
+    failure: options.scoringFailure ?? (() => undefined),
+    gate: options.scoreGate,
+  };
   const backend: TableBackend = {
     name: 'llamacpp',
     target: withBehaviour(targetScorer, behaviour),
@@ -74,7 +80,10 @@ export async function createTableBackend(options: TableBackendOptions = {}): Pro
 }
 
 /** The scorer as a model server behaves: each call takes time, and fails while the model is down. */
-function withBehaviour(scorer: Scorer, behaviour: { delayMs: number; failure: () => Error | undefined }): Scorer {
+function withBehaviour(
+  scorer: Scorer,
+  behaviour: { delayMs: number; failure: () => Error | undefined; gate: (() => Promise<void>) | undefined },
+): Scorer {
   return {
     vocabSize: scorer.vocabSize,
     async openSession(): Promise<ScoringSession> {
@@ -82,6 +91,7 @@ function withBehaviour(scorer: Scorer, behaviour: { delayMs: number; failure: ()
       return {
         async score(tokens, from, topK): Promise<PositionScore[]> {
           if (behaviour.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+          if (behaviour.gate !== undefined) await behaviour.gate();
           const failure = behaviour.failure();
           if (failure !== undefined) throw failure;
           return session.score(tokens, from, topK);
