@@ -54,6 +54,17 @@ describe('configuration', () => {
     expect(config.apiKeys).toEqual([{ key: 'file-key-0123456789ab', name: 'lab', roundsPerSecond: 2, burst: 4 }]);
   });
 
+  it('treats an empty variable as unset, as compose files pass ${X:-} for omitted values', () => {
+    const config = loadConfig({
+      env: { SPECSTEER_PORT: '', SPECSTEER_VLLM_TARGET_API_KEY: ' ', SPECSTEER_API_KEYS: '', SPECSTEER_LOG_LEVEL: '' },
+      fileExists: anyFileExists,
+    });
+    expect(config.port).toBe(8787);
+    expect(config.vllmTargetApiKey).toBeUndefined();
+    expect(config.apiKeys).toEqual([]);
+    expect(config.logLevel).toBe('info');
+  });
+
   it.each([
     [{ SPECSTEER_PORT: 'eighty' }, 'SPECSTEER_PORT'],
     [{ SPECSTEER_PORT: '70000' }, 'SPECSTEER_PORT'],

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LimitsSchema, type Limits } from '@specsteer/protocol';
 import { z } from 'zod';
-import { CONFIG_FILE_VARIABLE, CONFIG_KEYS, environmentVariable, parseEnvironmentValue } from './environment.ts';
+import { CONFIG_FILE_VARIABLE, CONFIG_KEYS, LIST_KEYS, environmentVariable, parseEnvironmentValue } from './environment.ts';
 import { ConfigSchema, type ApiKey, type Config, type ConfigKey } from './schema.ts';
 
 /** A configuration value the server cannot start with; `variable` names the environment variable to fix. */
@@ -47,7 +47,8 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   }
   for (const key of CONFIG_KEYS) {
     const raw = env[environmentVariable(key)];
-    if (raw === undefined) continue;
+    // An empty variable is an unset one: compose files pass `${X:-}` for values the operator may omit.
+    if (raw === undefined || (raw.trim() === '' && !LIST_KEYS.has(key))) continue;
     input[key] = parseEnvironmentValue(key, raw);
     sources.set(key, 'env');
   }
