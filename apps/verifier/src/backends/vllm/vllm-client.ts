@@ -4,6 +4,7 @@
 
 import type { z } from 'zod';
 import type { PublicChatMessage } from '../backend.ts';
+import { parseScoringBody, type ParsedScoringBody } from './prompt-logprobs-tail.ts';
 import {
   httpError,
   malformedResponse,
@@ -76,13 +77,27 @@ export class VllmClient {
     );
   }
 
-  /** `POST /v1/completions` scoring a token-id prompt (see ScoringCompletionRequest). */
-  async scoreCompletion(request: ScoringCompletionRequest): Promise<CompletionResponse> {
-    return this.#parse(
-      'POST /v1/completions',
-      CompletionResponseSchema,
-      await this.#request('POST', '/v1/completions', request),
-    );
+  /**
+   * `POST /v1/completions` scoring a token-id prompt (see ScoringCompletionRequest).
+   * Only entry 0 and the entries from `from` on of `prompt_logprobs` are
+   * parsed (prompt-logprobs-tail.ts); the others are holes.
+   */
+  async scoreCompletion(
+    request: ScoringCompletionRequest,
+    from: number,
+  ): Promise<CompletionResponse> {
+    const call = 'POST /v1/completions';
+    const text = await this.#exchange('POST', '/v1/completions', request);
+    let body: ParsedScoringBody;
+    try {
+      body = parseScoringBody(text, from);
+    } catch (error) {
+      throw malformedResponse(this.#site(call, this.timeoutMs), (error as Error).message);
+    }
+    const response = this.#parse(call, CompletionResponseSchema, body.envelope);
+    if (body.promptLogprobs !== undefined)
+      response.choices[0]!.prompt_logprobs = body.promptLogprobs;
+    return response;
   }
 
   #site(call: string, timeoutMs: number): VllmCallSite {
@@ -101,12 +116,28 @@ export class VllmClient {
     return parsed.data;
   }
 
+  /** One exchange, parsed as JSON (undefined for an empty body). */
   async #request(
     method: 'GET' | 'POST',
     path: string,
     body?: unknown,
     timeoutMs = this.timeoutMs,
   ): Promise<unknown> {
+    const text = await this.#exchange(method, path, body, timeoutMs);
+    const json = parseJson(text);
+    if (json === undefined && text !== '') {
+      throw malformedResponse(this.#site(`${method} ${path}`, timeoutMs), 'the body is not JSON');
+    }
+    return json;
+  }
+
+  /** One exchange: the body text of a 2xx answer, else the mapped protocol error. */
+  async #exchange(
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    timeoutMs = this.timeoutMs,
+  ): Promise<string> {
     const site = this.#site(`${method} ${path}`, timeoutMs);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -128,10 +159,8 @@ export class VllmClient {
     } catch (error) {
       throw transportError(site, error);
     }
-    const json = parseJson(text);
-    if (status < 200 || status >= 300) throw httpError(site, status, json ?? text);
-    if (json === undefined && text !== '') throw malformedResponse(site, 'the body is not JSON');
-    return json;
+    if (status < 200 || status >= 300) throw httpError(site, status, parseJson(text) ?? text);
+    return text;
   }
 }
 

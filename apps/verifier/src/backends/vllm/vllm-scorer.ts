@@ -55,16 +55,19 @@ export class VllmScorer implements Scorer {
   /** One `POST /v1/completions` per call: positions `from .. tokens.length` of `tokens`. */
   async score(tokens: readonly TokenId[], from: number, topK: number): Promise<PositionScore[]> {
     this.#checkArguments(tokens, from, topK);
-    const response = await this.#client.scoreCompletion({
-      model: this.model,
-      prompt: [...tokens],
-      max_tokens: 1,
-      temperature: 0,
-      prompt_logprobs: topK,
-      logprobs: topK,
-      return_tokens_as_token_ids: true,
-      add_special_tokens: false,
-    });
+    const response = await this.#client.scoreCompletion(
+      {
+        model: this.model,
+        prompt: [...tokens],
+        max_tokens: 1,
+        temperature: 0,
+        prompt_logprobs: topK,
+        logprobs: topK,
+        return_tokens_as_token_ids: true,
+        add_special_tokens: false,
+      },
+      from,
+    );
     try {
       return positionScores(response, tokens, from, topK);
     } catch (error) {

@@ -368,8 +368,17 @@ export async function startFakeVllm(options: FakeVllmOptions): Promise<FakeVllmS
           request.socket.destroy();
           return;
         }
-        if (faults.completionDelayMs > 0)
-          await new Promise((resolve) => setTimeout(resolve, faults.completionDelayMs));
+        if (faults.completionDelayMs > 0) {
+          // A client that gave up (timeout) closes the socket: stop waiting, compute nothing.
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, faults.completionDelayMs);
+            response.once('close', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+          });
+          if (response.destroyed || request.socket.destroyed) return;
+        }
         if (faults.completionError !== undefined) {
           const { status, type, message } = faults.completionError;
           throw new VllmHttpError(status, type, message);

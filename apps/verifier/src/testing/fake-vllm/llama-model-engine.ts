@@ -31,6 +31,7 @@ export class LlamaModelEngine {
   readonly #sequence: LlamaContextSequence;
   /** One sequence: evaluations run one at a time, as on one GPU engine. */
   #queue: Promise<unknown> = Promise.resolve();
+  #disposed = false;
 
   private constructor(model: LlamaModel, context: LlamaContext, vocabSize: number, bos: Token) {
     this.#model = model;
@@ -71,6 +72,7 @@ export class LlamaModelEngine {
    * (so result[i] scores tokens[i+1]; the last one is the next-token distribution).
    */
   distributionsAfterEachPrefix(tokens: readonly number[]): Promise<Float64Array[]> {
+    if (this.#disposed) return Promise.reject(new Error('the model engine is disposed'));
     const run = this.#queue.then(async () => {
       await this.#sequence.clearHistory();
       const out = await this.#sequence.controlledEvaluate(
@@ -90,6 +92,8 @@ export class LlamaModelEngine {
   }
 
   async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
     await this.#queue;
     await this.#context.dispose();
     await this.#model.dispose();
