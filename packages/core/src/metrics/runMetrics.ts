@@ -35,6 +35,12 @@ export interface RunMetrics {
   tokensPerSecond: number;
   /** Times the client reconnected and resumed. */
   resumes: number;
+  /**
+   * Pipeline mode only: rounds whose draft was made while the previous
+   * verdict travelled (its guess came true). Drafting then overlaps network
+   * time, so draftingMs + networkMs can exceed totalMs.
+   */
+  pipelinedRounds?: number;
 }
 
 /** Counts of rounds by accepted draft tokens: `histogram[a]` rounds accepted exactly a. */

@@ -94,6 +94,7 @@ function session(options: {
   sampling: Required<GenerationSampling>;
   k?: number;
   onLink?: (link: InMemoryLink) => void;
+  pipeline?: boolean;
 }) {
   const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
   const drafter = new TableDrafter({ vocabSize: V, table: q });
@@ -113,6 +114,7 @@ function session(options: {
         sampling: options.sampling,
         draftTokens: options.k ?? 4,
         reconnect: { initialDelayMs: 0, replyTimeoutMs: 5_000 },
+        pipeline: options.pipeline ?? false,
       }),
   };
 }
@@ -209,6 +211,69 @@ describe('SpecSteer session loop over the in-memory transport', () => {
     await run.run();
     expect(run.verifier.targetScorer.openSessions).toBe(0);
     expect(run.verifier.referenceScorer.openSessions).toBe(0);
+  });
+});
+
+describe('pipelined drafting', () => {
+  it('emits exactly the sequential output while drafting ahead, sampled and greedy', async () => {
+    for (const [seed, overrides] of [
+      [1, {}],
+      [2, { temperature: 0 }],
+      [3, { temperature: 0.5 }],
+      [4, { maxTokens: 7, stopTokens: [] }],
+    ] as const) {
+      const settings = sampling(seed, overrides);
+      const result = await session({ sampling: settings, pipeline: true }).run();
+      expect(result.tokens).toEqual(await referenceRun(settings, 4));
+      expect(result.metrics.pipelinedRounds).toBeGreaterThanOrEqual(0);
+    }
+  });
+
+  /** q = s = p: every draft is accepted, so the guess fails only on the bonus token. */
+  const agreeing = (temperature: number, pipeline: boolean) => {
+    const verifier = tableVerifier({ vocabSize: V, target: s, reference: s });
+    return runSpecSteer({
+      connect: inMemoryTransportFactory(() => verifier.newConversation()),
+      drafter: new TableDrafter({ vocabSize: V, table: s }),
+      contextTokens: CONTEXT,
+      prompt: { tokens: PUBLIC },
+      tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+      sampling: sampling(5, { temperature, maxTokens: 60, stopTokens: [] }),
+      draftTokens: 4,
+      pipeline,
+    });
+  };
+
+  it('uses every guess when it always comes true (greedy, q = s = p): every later round drafted ahead', async () => {
+    const result = await agreeing(0, true);
+    expect(result.tokens).toEqual((await agreeing(0, false)).tokens);
+    expect(result.metrics.acceptanceRate).toBe(1);
+    expect(result.metrics.pipelinedRounds).toBe(result.metrics.rounds - 1);
+  });
+
+  it('uses the guesses that come true when sampling, and the output is unchanged', async () => {
+    const result = await agreeing(1, true);
+    expect(result.tokens).toEqual((await agreeing(1, false)).tokens);
+    expect(result.metrics.pipelinedRounds).toBeGreaterThan(0);
+    expect(result.metrics.pipelinedRounds).toBeLessThan(result.metrics.rounds - 1);
+  });
+
+  it('stays exact across a resume', async () => {
+    const settings = sampling(31, { maxTokens: 40, stopTokens: [] });
+    let drafts = 0;
+    const result = await session({
+      sampling: settings,
+      pipeline: true,
+      onLink: (link) => {
+        const send = link.transport.send.bind(link.transport);
+        link.transport.send = (message) => {
+          send(message);
+          if (message.type === 'draft' && ++drafts === 3) link.drop();
+        };
+      },
+    }).run();
+    expect(result.metrics.resumes).toBe(1);
+    expect(result.tokens).toEqual(await referenceRun(settings, 4));
   });
 });
 

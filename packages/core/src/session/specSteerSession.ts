@@ -20,6 +20,7 @@ import {
   type Verdict,
 } from '@specsteer/protocol';
 import type { DraftBlock, Drafter, TokenId } from '../engine.ts';
+import { argmax } from '../math/categorical.ts';
 import { chooseDraftToken } from '../math/draft.ts';
 import { recoverToken } from '../math/recover.ts';
 import type { SamplingParams } from '../math/types.ts';
@@ -76,11 +77,26 @@ export interface SpecSteerSessionOptions {
   signal?: { readonly aborted: boolean };
   /** Every committed token, in order, exactly once. */
   onToken?(token: CommittedToken): void;
+  /**
+   * Draft the next round while this round's verdict travels (DESIGN.md §2,
+   * "drafting pipelined behind verification"): guess that the cloud accepts
+   * the whole draft and that the bonus token is argmax q, and draft round r+1
+   * after that guess with round r+1's own stream. The guess is used only when
+   * it comes true, so the output is exactly the sequential loop's.
+   */
+  pipeline?: boolean;
   /** Metrics label: 'token-fusion' when draftTokens is 0 by design. */
   method?: 'specsteer' | 'token-fusion';
   client?: { name: string; version: string };
   clock?: Clock;
   sleep?(ms: number): Promise<void>;
+}
+
+interface PrefetchedDraft {
+  round: number;
+  /** The guessed output the draft continues. */
+  output: TokenId[];
+  block: DraftBlock;
 }
 
 /** The loop gave up reconnecting; `cause` is the last failure. */
@@ -146,6 +162,9 @@ class SpecSteerSession {
   private round = 0;
   private everOpened = false;
   private transport: ClientTransport | null = null;
+  /** A draft made ahead for a guessed output (pipeline mode). */
+  private prefetched: PrefetchedDraft | null = null;
+  private pipelinedRounds = 0;
   private limits: Limits | null = null;
 
   constructor(options: SpecSteerSessionOptions) {
@@ -202,6 +221,7 @@ class SpecSteerSession {
         }
       }
       const metrics = this.recorder.finish(this.output.length);
+      if (this.options.pipeline) metrics.pipelinedRounds = this.pipelinedRounds;
       await this.closeSession();
       return { tokens: [...this.output], origins: [...this.origins], finish, metrics };
     } finally {
@@ -291,17 +311,10 @@ class SpecSteerSession {
     const transport = this.transport!;
     const { drafter } = this.options;
     const round = this.round;
-    const room = this.sampling.maxTokens - this.output.length;
-    const k = Math.min(this.options.draftTokens, this.limits?.maxDraftTokens ?? Infinity, room);
-    const draftRng = rngStream(this.sampling.seed, round, 'draft');
-    const block: DraftBlock = await this.recorder.drafting(async () => {
-      await drafter.commit(this.output);
-      return drafter.draft(
-        k,
-        (q) => chooseDraftToken(q, this.sampling.temperature, () => draftRng.uniform()),
-        (token) => this.stopTokens.has(token),
-      );
-    });
+    const k = this.draftLength(this.output.length);
+    const block: DraftBlock =
+      this.takePrefetched(round) ??
+      (await this.recorder.drafting(() => this.draftAfter(round, this.output)));
     if (block.tokens.length > k || block.distributions.length !== block.tokens.length + 1) {
       throw new SpecSteerError(
         ErrorCode.INTERNAL,
@@ -309,7 +322,7 @@ class SpecSteerSession {
       );
     }
 
-    const verdict = await this.recorder.exchange(async () => {
+    const exchange = this.recorder.exchange(async () => {
       transport.send({
         type: 'draft',
         sessionId: this.sessionId,
@@ -319,6 +332,16 @@ class SpecSteerSession {
       });
       return this.expectVerdict(transport, round);
     });
+    // The drafter is free while the verdict travels; it must be idle again before anything else uses it.
+    const speculation = this.options.pipeline
+      ? this.speculate(round, block)
+      : Promise.resolve(null);
+    let verdict: Verdict;
+    try {
+      verdict = await exchange;
+    } finally {
+      this.prefetched = await speculation;
+    }
 
     const expectedLength = this.output.length + verdict.accepted;
     if (verdict.accepted > block.tokens.length || verdict.committedTokens !== expectedLength) {
@@ -366,6 +389,61 @@ class SpecSteerSession {
     if (this.stopTokens.has(token)) return 'stop';
     if (this.output.length >= this.sampling.maxTokens) return 'length';
     return null;
+  }
+
+  /** k for a round that starts at `outputLength`: the caller's k, the server's limit, the room left. */
+  private draftLength(outputLength: number): number {
+    const room = this.sampling.maxTokens - outputLength;
+    return Math.min(this.options.draftTokens, this.limits?.maxDraftTokens ?? Infinity, room);
+  }
+
+  /** Round `round`'s draft after `output`, with that round's own 'draft' stream. */
+  private async draftAfter(round: number, output: readonly TokenId[]): Promise<DraftBlock> {
+    const { drafter } = this.options;
+    const draftRng = rngStream(this.sampling.seed, round, 'draft');
+    await drafter.commit(output);
+    return drafter.draft(
+      this.draftLength(output.length),
+      (q) => chooseDraftToken(q, this.sampling.temperature, () => draftRng.uniform()),
+      (token) => this.stopTokens.has(token),
+    );
+  }
+
+  /**
+   * Pipeline mode: draft round+1 after the guess "all of `block` accepted,
+   * bonus = argmax q". Never throws: a failed guess is just no guess.
+   */
+  private async speculate(round: number, block: DraftBlock): Promise<PrefetchedDraft | null> {
+    const last = block.tokens.at(-1);
+    const guess = argmax(block.distributions[block.tokens.length]!);
+    const output = [...this.output, ...block.tokens, guess];
+    const ends =
+      (last !== undefined && this.stopTokens.has(last)) ||
+      this.stopTokens.has(guess) ||
+      output.length >= this.sampling.maxTokens;
+    if (ends) return null;
+    try {
+      const next = await this.recorder.drafting(() => this.draftAfter(round + 1, output));
+      return { round: round + 1, output, block: next };
+    } catch {
+      return null;
+    }
+  }
+
+  /** The prefetched draft when its guess came true (same round, same output), else null. */
+  private takePrefetched(round: number): DraftBlock | null {
+    const prefetched = this.prefetched;
+    this.prefetched = null;
+    if (
+      prefetched === null ||
+      prefetched.round !== round ||
+      prefetched.output.length !== this.output.length ||
+      prefetched.output.some((token, i) => token !== this.output[i])
+    ) {
+      return null;
+    }
+    this.pipelinedRounds++;
+    return prefetched.block;
   }
 
   private commit(token: TokenId, origin: TokenOrigin): void {
