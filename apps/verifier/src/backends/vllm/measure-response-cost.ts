@@ -5,10 +5,13 @@
 //
 //   pnpm exec tsx apps/verifier/src/backends/vllm/measure-response-cost.ts
 //
-// Prints, per sequence length, the body size and the time to parse it and
-// build the PositionScores of the last 9 positions (k = 8), median of 20 runs.
+// Prints, per sequence length, the body size and the time to build the
+// PositionScores of the last 9 positions (k = 8) from the body text: with
+// JSON.parse of the whole body, and with the tail reader the client uses
+// (prompt-logprobs-tail.ts). Medians of 20 runs.
 
 import { positionScores } from './position-scores.ts';
+import { parseScoringBody } from './prompt-logprobs-tail.ts';
 import { CompletionResponseSchema } from './vllm-wire.ts';
 
 const K = 20;
@@ -43,19 +46,32 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)]!;
 }
 
-const rows: string[] = ['tokens  body_KiB  parse_and_score_ms'];
+const rows: string[] = ['tokens  body_KiB  full_parse_ms  tail_reader_ms'];
 for (const n of [128, 512, 1024, 2048, 4096]) {
   const tokens = Array.from({ length: n }, (_, i) => (i * 7919) % 4000);
   const body = vllmBody(tokens);
-  const times: number[] = [];
+  const from = n - DRAFT;
+  const full: number[] = [];
+  const tail: number[] = [];
   for (let run = 0; run < 20; run++) {
-    const started = performance.now();
-    const response = CompletionResponseSchema.parse(JSON.parse(body));
-    positionScores(response, tokens, n - DRAFT, K);
-    times.push(performance.now() - started);
+    let started = performance.now();
+    positionScores(CompletionResponseSchema.parse(JSON.parse(body)), tokens, from, K);
+    full.push(performance.now() - started);
+
+    started = performance.now();
+    const parsed = parseScoringBody(body, from);
+    const response = CompletionResponseSchema.parse(parsed.envelope);
+    response.choices[0]!.prompt_logprobs = parsed.promptLogprobs;
+    positionScores(response, tokens, from, K);
+    tail.push(performance.now() - started);
   }
   rows.push(
-    `${String(n).padStart(6)}  ${(body.length / 1024).toFixed(0).padStart(8)}  ${median(times).toFixed(2).padStart(18)}`,
+    [
+      String(n).padStart(6),
+      (body.length / 1024).toFixed(0).padStart(8),
+      median(full).toFixed(2).padStart(13),
+      median(tail).toFixed(2).padStart(14),
+    ].join('  '),
   );
 }
 process.stdout.write(rows.join('\n') + '\n');

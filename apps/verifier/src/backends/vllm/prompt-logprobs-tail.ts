@@ -28,10 +28,13 @@ function isSpace(code: number): boolean {
 
 /** Index just past the JSON string whose opening quote is at `at`. */
 function skipString(text: string, at: number): number {
-  for (let i = at + 1; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code === BACKSLASH) i++;
-    else if (code === QUOTE) return i + 1;
+  let quote = text.indexOf('"', at + 1);
+  while (quote !== -1) {
+    // Escaped when preceded by an odd number of backslashes.
+    let backslashes = 0;
+    while (text.charCodeAt(quote - 1 - backslashes) === BACKSLASH) backslashes++;
+    if (backslashes % 2 === 0) return quote + 1;
+    quote = text.indexOf('"', quote + 1);
   }
   throw new PromptLogprobsTextError('unterminated string');
 }
