@@ -216,12 +216,13 @@ describe('SpecSteer session loop over the in-memory transport', () => {
 
 describe('pipelined drafting', () => {
   it('emits exactly the sequential output while drafting ahead, sampled and greedy', async () => {
-    for (const [seed, overrides] of [
+    const cases: [number, Partial<GenerationSampling>][] = [
       [1, {}],
       [2, { temperature: 0 }],
       [3, { temperature: 0.5 }],
       [4, { maxTokens: 7, stopTokens: [] }],
-    ] as const) {
+    ];
+    for (const [seed, overrides] of cases) {
       const settings = sampling(seed, overrides);
       const result = await session({ sampling: settings, pipeline: true }).run();
       expect(result.tokens).toEqual(await referenceRun(settings, 4));

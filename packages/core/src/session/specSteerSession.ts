@@ -309,7 +309,6 @@ class SpecSteerSession {
   /** Draft, verify, commit, recover. Local state changes only once the verdict is in. */
   private async step(): Promise<FinishReason | null> {
     const transport = this.transport!;
-    const { drafter } = this.options;
     const round = this.round;
     const k = this.draftLength(this.output.length);
     const block: DraftBlock =
