@@ -158,7 +158,18 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     maxTopK,
     maxModelLen: lengths.length > 0 ? Math.min(...lengths) : undefined,
     async tokenizePrompt(messages: readonly PublicChatMessage[]): Promise<TokenId[]> {
-      return (await target.client.tokenizeChat(target.model, messages)).tokens;
+      try {
+        return (await target.client.tokenizeChat(target.model, messages)).tokens;
+      } catch (error) {
+        // A 400 here is the chat template refusing these messages: the client's to fix.
+        if (error instanceof SpecSteerError && error.data?.status === 400) {
+          throw new SpecSteerError(
+            ErrorCode.INVALID_MESSAGE,
+            `the model's chat template refused the prompt: ${String(error.data.vllmMessage ?? error.message)}`,
+          );
+        }
+        throw error;
+      }
     },
     async ready(): Promise<boolean> {
       if (closed) return false;

@@ -68,6 +68,7 @@ export function httpError(site: VllmCallSite, status: number, body: unknown): Sp
   const data = errorData(site, {
     status,
     ...(vllm?.type !== undefined && { vllmType: vllm.type }),
+    ...(vllm !== undefined && { vllmMessage: vllm.message }),
   });
   if (status === 401 || status === 403) {
     return new SpecSteerError(
