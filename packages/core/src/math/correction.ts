@@ -4,7 +4,7 @@
 
 import type { Correction, Distribution, TokenId } from './types.ts';
 import { MathInputError } from './errors.ts';
-import { knownProbability, type PartialDistribution } from './partial.ts';
+import type { PartialDistribution } from './partial.ts';
 import { assertLogprob } from './validate.ts';
 
 const toLogprob = (v: number): number | null => (v > 0 ? Math.log(v) : null);
@@ -35,8 +35,10 @@ export function buildCorrection(
       ids.push(id);
     }
   }
-  const valueOn = (d: PartialDistribution) => (id: TokenId) =>
-    toLogprob(knownProbability(d, id) ?? 0);
+  const valueOn = (d: PartialDistribution) => {
+    const known = new Map(d.ids.map((id, j) => [id, d.probs[j]!]));
+    return (id: TokenId) => toLogprob(known.get(id) ?? 0);
+  };
   return {
     ids,
     targetLogprobs: ids.map(valueOn(target)),

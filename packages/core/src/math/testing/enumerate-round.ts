@@ -129,3 +129,50 @@ export function firstTokenDistribution(blocks: BlockDistribution, vocabSize: num
   for (const [key, mass] of blocks) first[Number(key.split(',')[0])]! += mass;
   return first;
 }
+
+/**
+ * The first emitted token's law without building the block table (which has
+ * V^(k+1) entries): for k ≥ 1 it is Σ_y q(y)·[a(y)·δ_y + (1 − a(y))·R_y], with
+ * R_y the recovery law after rejecting y; for k = 0 it is the bonus law π.
+ */
+export function firstEmittedToken(
+  models: RoundModels,
+  k: number,
+  sampling: SamplingParams,
+  vocabSize: number,
+): Float64Array {
+  const q = models.draft([]);
+  const scored = (draft: TokenId[]) => ({
+    draft,
+    target: scoreDraft(models.target, [], draft, sampling.topK),
+    reference: scoreDraft(models.reference, [], draft, sampling.topK),
+    sampling,
+    vocabSize,
+  });
+  if (k === 0) {
+    return recoveryDistribution({
+      correction: correctionAt(scored([]), 0),
+      q,
+      rejectedToken: null,
+      sampling,
+    });
+  }
+  const draftLaw = sampling.temperature === 1 ? q : temperDistribution(q, sampling.temperature);
+  const first = new Float64Array(vocabSize);
+  for (let y = 0; y < vocabSize; y++) {
+    const mass = draftLaw[y]!;
+    if (mass === 0) continue;
+    const round = scored([y]);
+    const accept = acceptanceProbabilities(round)[0]!;
+    first[y]! += mass * accept;
+    if (accept === 1) continue;
+    const recovery = recoveryDistribution({
+      correction: correctionAt(round, 0),
+      q,
+      rejectedToken: y,
+      sampling,
+    });
+    for (let z = 0; z < vocabSize; z++) first[z]! += mass * (1 - accept) * recovery[z]!;
+  }
+  return first;
+}

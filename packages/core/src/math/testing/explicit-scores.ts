@@ -17,14 +17,24 @@ export function scoreOf(
   next: TokenId | null,
   topK: number = dist.length,
 ): PositionScore {
-  const order = Array.from({ length: dist.length }, (_, id) => id).sort(
-    (a, b) => dist[b]! - dist[a]! || a - b,
-  );
-  const ids = order.slice(0, topK);
+  const ids = rankedIds(dist).slice(0, topK);
   return {
     top: { ids, logprobs: ids.map((id) => Math.log(dist[id]!)) },
     tokenLogprob: next === null ? null : Math.log(dist[next]!),
   };
+}
+
+/** Ids by decreasing probability, sorted once per table (enumerations score the same table many times). */
+const ranking = new WeakMap<object, TokenId[]>();
+function rankedIds(dist: ArrayLike<number>): TokenId[] {
+  let order = ranking.get(dist);
+  if (!order) {
+    order = Array.from({ length: dist.length }, (_, id) => id).sort(
+      (a, b) => dist[b]! - dist[a]! || a - b,
+    );
+    ranking.set(dist, order);
+  }
+  return order;
 }
 
 /** k+1 PositionScores of `model` over the public context followed by `draft`. */
