@@ -24,13 +24,16 @@ async function createBackend(): Promise<VerifierBackend> {
     return createTableBackend();
   }
   const { createLlamaCppBackend } = await import('../src/backends/llamacpp/index.ts');
-  const { testModelPair, NO_MODEL_PAIR_REASON } = await import('../src/backends/llamacpp/testing/test-model-pair.ts');
+  const { testModelPair, NO_MODEL_PAIR_REASON } =
+    await import('../src/backends/llamacpp/testing/test-model-pair.ts');
   const pair = testModelPair();
   if (pair === null) throw new Error(NO_MODEL_PAIR_REASON);
   return createLlamaCppBackend({
     ...pair,
     ...(values['max-contexts'] !== undefined && { maxContexts: Number(values['max-contexts']) }),
-    ...(values['sequences-per-context'] !== undefined && { sequencesPerContext: Number(values['sequences-per-context']) }),
+    ...(values['sequences-per-context'] !== undefined && {
+      sequencesPerContext: Number(values['sequences-per-context']),
+    }),
   });
 }
 
@@ -45,7 +48,11 @@ const config = loadConfig({
   },
   fileExists: () => true,
 });
-const app = await buildApp(config, { createBackend: async () => backend }, { logStream: process.stderr });
+const app = await buildApp(
+  config,
+  { createBackend: async () => backend },
+  { logStream: process.stderr },
+);
 await app.listen({ host: '127.0.0.1', port: 0 });
 const address = app.server.address();
 const port = typeof address === 'object' && address !== null ? address.port : 0;

@@ -3,7 +3,7 @@
 // against re-evaluating the whole public sequence every round (what a
 // stateless scorer such as vLLM with prompt_logprobs does).
 //
-//   pnpm --filter @specsteer/verifier bench:kv -- [--rounds 40] [--k 8] [--prompt-words 30]
+//   pnpm --filter @specsteer/verifier bench:kv [--rounds 40] [--k 8] [--sessions 1,8,32,64]
 //
 // Uses the model pair from models/ (or data/interim/, or the
 // SPECSTEER_{TARGET,REFERENCE}_MODEL_PATH variables). One thread per context.
@@ -22,7 +22,10 @@ import {
   NO_MODEL_PAIR_REASON,
 } from '../src/backends/llamacpp/testing/test-model-pair.ts';
 
+const argv = process.argv.slice(2);
 const { values } = parseArgs({
+  // `pnpm bench:kv -- --rounds 10` passes the `--` through.
+  args: argv[0] === '--' ? argv.slice(1) : argv,
   options: {
     rounds: { type: 'string', default: '40' },
     k: { type: 'string', default: '8' },
@@ -32,6 +35,7 @@ const { values } = parseArgs({
     sessions: { type: 'string', default: '1,8,32,64' },
     'sequences-per-context': { type: 'string', default: '8' },
     'max-contexts': { type: 'string', default: '8' },
+    'context-size': { type: 'string' },
   },
 });
 const rounds = Number(values.rounds);
@@ -55,6 +59,7 @@ const backend = await createLlamaCppBackend({
   ...pair,
   sequencesPerContext: Number(values['sequences-per-context']),
   maxContexts: Number(values['max-contexts']),
+  ...(values['context-size'] !== undefined && { contextSize: Number(values['context-size']) }),
 });
 const prompt = await backend.tokenizePrompt([
   { role: 'system', content: 'You write short notes for a small team.' },
@@ -79,6 +84,12 @@ for (let r = 0; r < maxRounds; r++) {
   committed = [...committed, ...draft.slice(0, accepted), Math.floor(nextRandom() * vocab)];
 }
 
+/** CPU time of this process (all threads, llama.cpp's included) in ms: robust to other load on the machine. */
+const cpuMs = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+};
+
 const percentile = (xs: number[], p: number) => {
   const sorted = [...xs].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
@@ -89,13 +100,19 @@ async function runWithReuse(scorer: LlamaScorer) {
   const before = scorer.counter.evaluatedTokens;
   const session = await scorer.openSession();
   const ms: number[] = [];
+  const cpuBefore = cpuMs();
   for (const { tokens, from } of script) {
     const started = performance.now();
     await session.score(tokens, from, topK);
     ms.push(performance.now() - started);
   }
+  const cpuPerRound = (cpuMs() - cpuBefore) / script.length;
   await session.close();
-  return { ms, evaluatedPerRound: (scorer.counter.evaluatedTokens - before) / script.length };
+  return {
+    ms,
+    cpuPerRound,
+    evaluatedPerRound: (scorer.counter.evaluatedTokens - before) / script.length,
+  };
 }
 
 /** Stateless: the cache is cleared before every round and the whole sequence evaluated again. */
@@ -108,30 +125,35 @@ async function runWithoutReuse(scorer: LlamaScorer) {
   const sequence = context.getSequence();
   const ms: number[] = [];
   let evaluated = 0;
+  let cpu = 0;
   for (const { tokens, from } of script) {
     await sequence.clearHistory();
+    const cpuBefore = cpuMs();
     const started = performance.now();
     const result = await evaluateSuffix(sequence, tokens as Token[], from - 1);
     result.distributions.forEach((next, i) => positionScore(next, tokens[from + i], topK));
     ms.push(performance.now() - started);
+    cpu += cpuMs() - cpuBefore;
     evaluated += result.evaluatedTokens;
   }
   await context.dispose();
-  return { ms, evaluatedPerRound: evaluated / script.length };
+  return { ms, cpuPerRound: cpu / script.length, evaluatedPerRound: evaluated / script.length };
 }
 
 console.log(
   `model pair: ${pair.targetPath} / ${pair.referencePath}; vocab ${vocab}; prompt ${prompt.length} tokens; ` +
     `${script.length} rounds of k = ${k}; final sequence ${script.at(-1)!.tokens.length} tokens; top-K ${topK}`,
 );
-console.log('model      mode          p50 ms   p99 ms   mean ms  tokens evaluated/round');
+console.log(
+  'model      mode          p50 ms   p99 ms   mean ms  CPU ms/round  tokens evaluated/round',
+);
 for (const [name, scorer] of [
   ['target', backend.target],
   ['reference', backend.reference],
 ] as const) {
   await runWithReuse(scorer); // warm-up: first evaluations allocate buffers
   for (const reuse of [true, false]) {
-    const { ms, evaluatedPerRound } = await (reuse
+    const { ms, cpuPerRound, evaluatedPerRound } = await (reuse
       ? runWithReuse(scorer)
       : runWithoutReuse(scorer));
     const mean = ms.reduce((a, b) => a + b, 0) / ms.length;
@@ -140,7 +162,7 @@ for (const [name, scorer] of [
         .toFixed(2)
         .padStart(
           8,
-        )} ${percentile(ms, 99).toFixed(2).padStart(8)} ${mean.toFixed(2).padStart(9)}  ${evaluatedPerRound.toFixed(1).padStart(8)}`,
+        )} ${percentile(ms, 99).toFixed(2).padStart(8)} ${mean.toFixed(2).padStart(9)}  ${cpuPerRound.toFixed(2).padStart(12)}  ${evaluatedPerRound.toFixed(1).padStart(8)}`,
     );
   }
 }
@@ -148,26 +170,31 @@ for (const [name, scorer] of [
 // Both models of a round scored concurrently, as the server does (KV reuse).
 const [t, s] = await Promise.all([backend.target.openSession(), backend.reference.openSession()]);
 const roundMs: number[] = [];
+const roundCpuBefore = cpuMs();
 for (const { tokens, from } of script) {
   const started = performance.now();
   await Promise.all([t.score(tokens, from, topK), s.score(tokens, from, topK)]);
   roundMs.push(performance.now() - started);
 }
+const roundCpu = (cpuMs() - roundCpuBefore) / script.length;
 await Promise.all([t.close(), s.close()]);
 console.log(
-  `round (target ‖ reference, KV reuse): p50 ${percentile(roundMs, 50).toFixed(2)} ms, p99 ${percentile(roundMs, 99).toFixed(2)} ms`,
+  `round (target ‖ reference, KV reuse): p50 ${percentile(roundMs, 50).toFixed(2)} ms, p99 ${percentile(roundMs, 99).toFixed(2)} ms, CPU ${roundCpu.toFixed(2)} ms`,
 );
 
 // Many sessions at once: each runs the script's rounds (target ‖ reference per round).
 // Sessions beyond the pool's sequences share caches (LRU) and re-evaluate after an eviction.
 console.log(
-  `\nconcurrent sessions (pool: ${values['sequences-per-context']} sequences × ${values['max-contexts']} contexts per model)`,
+  `\nconcurrent sessions (pool: ${values['sequences-per-context']} sequences × ${values['max-contexts']} contexts per model, ${backend.contextSize} tokens each)`,
 );
-console.log('sessions  rounds/s  tokens scored/s  p50 ms/round  p99 ms/round  evaluated/round');
+console.log(
+  'sessions  rounds/s  p50 ms/round  p99 ms/round  CPU ms/round  evaluated/round  (round = target ‖ reference, k + 1 positions)',
+);
 for (const sessions of values.sessions.split(',').map(Number)) {
   const before = backend.target.counter.evaluatedTokens;
   const latencies: number[] = [];
   const started = performance.now();
+  const cpuBefore = cpuMs();
   await Promise.all(
     Array.from({ length: sessions }, async () => {
       const [target, reference] = await Promise.all([
@@ -184,20 +211,16 @@ for (const sessions of values.sessions.split(',').map(Number)) {
   );
   const seconds = (performance.now() - started) / 1000;
   const rounds = sessions * script.length;
-  console.log(
-    `${String(sessions).padStart(8)}  ${(rounds / seconds).toFixed(1).padStart(8)}  ${(
-      (rounds * (k + 1)) /
-      seconds
-    )
-      .toFixed(0)
-      .padStart(15)}  ${percentile(latencies, 50).toFixed(1).padStart(12)}  ${percentile(
-      latencies,
-      99,
-    )
-      .toFixed(1)
-      .padStart(
-        12,
-      )}  ${((backend.target.counter.evaluatedTokens - before) / rounds).toFixed(1).padStart(15)}`,
-  );
+  const cpuPerRound = (cpuMs() - cpuBefore) / rounds;
+  const evaluatedPerRound = (backend.target.counter.evaluatedTokens - before) / rounds;
+  const row = [
+    String(sessions).padStart(8),
+    (rounds / seconds).toFixed(1).padStart(8),
+    percentile(latencies, 50).toFixed(1).padStart(12),
+    percentile(latencies, 99).toFixed(1).padStart(12),
+    cpuPerRound.toFixed(2).padStart(12),
+    evaluatedPerRound.toFixed(1).padStart(15),
+  ];
+  console.log(row.join('  '));
 }
 await backend.close();

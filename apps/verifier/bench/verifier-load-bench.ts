@@ -49,7 +49,15 @@ interface ServerInfo {
 }
 
 function startServer(): Promise<{ info: ServerInfo; stop: () => Promise<void> }> {
-  const args = ['--import', 'tsx', fileURLToPath(new URL('./bench-server.ts', import.meta.url)), '--backend', values.backend, '--max-draft-tokens', String(Math.max(16, k))];
+  const args = [
+    '--import',
+    'tsx',
+    fileURLToPath(new URL('./bench-server.ts', import.meta.url)),
+    '--backend',
+    values.backend,
+    '--max-draft-tokens',
+    String(Math.max(16, k)),
+  ];
   for (const option of ['max-contexts', 'sequences-per-context'] as const) {
     if (values[option] !== undefined) args.push(`--${option}`, values[option]);
   }
@@ -109,7 +117,13 @@ interface RoundSample {
   scoreMs: number;
 }
 
-async function runSession(server: ServerInfo, index: number, samples: RoundSample[], allOpen: Promise<void>, opened: () => void) {
+async function runSession(
+  server: ServerInfo,
+  index: number,
+  samples: RoundSample[],
+  allOpen: Promise<void>,
+  opened: () => void,
+) {
   const device = await SyntheticDevice.open(server.url);
   let state = (index * 2654435761) >>> 0;
   const nextToken = () => {
@@ -118,13 +132,24 @@ async function runSession(server: ServerInfo, index: number, samples: RoundSampl
   };
   const sessionId = `bench-${index}`;
   try {
-    const welcome = await device.request({ type: 'hello', protocolVersion: PROTOCOL_VERSION, tokenizerFingerprint: server.fingerprint });
+    const welcome = await device.request({
+      type: 'hello',
+      protocolVersion: PROTOCOL_VERSION,
+      tokenizerFingerprint: server.fingerprint,
+    });
     if (welcome.type !== 'welcome') throw new Error('no welcome');
     const maxTokens = welcome.limits.maxTokens;
     await device.request({
       type: 'open',
       sessionId,
-      prompt: { messages: [{ role: 'user', content: `Write a note to the team about the capital of Varnia, number ${index}.` }] },
+      prompt: {
+        messages: [
+          {
+            role: 'user',
+            content: `Write a note to the team about the capital of Varnia, number ${index}.`,
+          },
+        ],
+      },
       sampling: { temperature: 1, seed: index, topK, maxTokens, stopTokens: [] },
     });
     // No session drafts before every session is open: they are all held at once.
@@ -136,7 +161,13 @@ async function runSession(server: ServerInfo, index: number, samples: RoundSampl
       const room = maxTokens - output - (committed === undefined ? 0 : 1);
       const draft = Array.from({ length: Math.max(0, Math.min(k, room)) }, nextToken);
       const sent = performance.now();
-      const verdict = await device.request({ type: 'draft', sessionId, round, ...(committed !== undefined && { committed }), tokens: draft });
+      const verdict = await device.request({
+        type: 'draft',
+        sessionId,
+        round,
+        ...(committed !== undefined && { committed }),
+        tokens: draft,
+      });
       const roundTripMs = performance.now() - sent;
       if (verdict.type !== 'verdict') throw new Error(`expected a verdict, got ${verdict.type}`);
       samples.push({ roundTripMs, scoreMs: verdict.timing?.scoreMs ?? 0 });
@@ -156,12 +187,15 @@ async function runSession(server: ServerInfo, index: number, samples: RoundSampl
 }
 
 function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0 ? NaN : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+  return sorted.length === 0
+    ? NaN
+    : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
 async function serverMemory(http: string): Promise<string> {
   const text = await (await fetch(`${http}/metrics`)).text();
-  const read = (name: string) => Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  const read = (name: string) =>
+    Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
   return `${(read('specsteer_process_resident_memory_bytes') / 2 ** 20).toFixed(0)} / ${(read('specsteer_nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(0)}`;
 }
 
@@ -171,7 +205,9 @@ try {
     `verifier: ${info.backend} (${info.model.target} / ${info.model.reference}), vocab ${info.vocabSize}; ` +
       `devices: k = ${k}, top-K = ${topK}, ${rounds} rounds per session, one connection each`,
   );
-  console.log('sessions | rounds/s | round trip p50 / p99 ms | scoring p50 / p99 ms | overhead p50 / p99 ms | server RSS / heap MiB');
+  console.log(
+    'sessions | rounds/s | round trip p50 / p99 ms | scoring p50 / p99 ms | overhead p50 / p99 ms | server RSS / heap MiB',
+  );
   for (const sessions of sessionCounts) {
     const samples: RoundSample[] = [];
     let openCount = 0;
@@ -181,7 +217,9 @@ try {
       if (++openCount === sessions) release();
     };
     const started = performance.now();
-    await Promise.all(Array.from({ length: sessions }, (_, i) => runSession(info, i, samples, allOpen, opened)));
+    await Promise.all(
+      Array.from({ length: sessions }, (_, i) => runSession(info, i, samples, allOpen, opened)),
+    );
     const seconds = (performance.now() - started) / 1000;
     const sorted = (values: number[]) => values.sort((a, b) => a - b);
     const roundTrips = sorted(samples.map((s) => s.roundTripMs));
