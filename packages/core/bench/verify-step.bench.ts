@@ -3,6 +3,7 @@
 // for the Qwen2.5 vocabulary and for our offline pair's. Not a timed test:
 //   pnpm exec tsx packages/core/bench/verify-step.bench.ts
 
+import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import {
   recoverToken,
@@ -68,12 +69,35 @@ function percentile(sorted: number[], fraction: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor(fraction * sorted.length))]!;
 }
 
-function summarize(label: string, samples: number[]): void {
-  const sorted = [...samples].sort((a, b) => a - b);
-  const us = (ms: number) => `${(ms * 1000).toFixed(1)} µs`;
-  console.log(
-    `${label.padEnd(44)} median ${us(percentile(sorted, 0.5)).padStart(11)}   p99 ${us(percentile(sorted, 0.99)).padStart(11)}   (n = ${samples.length})`,
-  );
+/**
+ * Wall time of each call, and the process's CPU time summed over all calls:
+ * on a shared 2-core machine the wall time includes waiting for a core, the
+ * CPU time does not.
+ */
+class Timing {
+  readonly wallMs: number[] = [];
+  cpuMicros = 0;
+
+  measure<T>(record: boolean, f: () => T): T {
+    const cpu = process.cpuUsage();
+    const start = performance.now();
+    const value = f();
+    const wall = performance.now() - start;
+    const used = process.cpuUsage(cpu);
+    if (record) {
+      this.wallMs.push(wall);
+      this.cpuMicros += used.user + used.system;
+    }
+    return value;
+  }
+
+  report(label: string): void {
+    const sorted = [...this.wallMs].sort((a, b) => a - b);
+    const us = (micros: number) => `${micros.toFixed(1)} µs`.padStart(11);
+    console.log(
+      `${label.padEnd(44)} wall median ${us(percentile(sorted, 0.5) * 1000)}   p99 ${us(percentile(sorted, 0.99) * 1000)}   CPU mean ${us(this.cpuMicros / sorted.length)}`,
+    );
+  }
 }
 
 function bench(vocabSize: number): void {
@@ -81,47 +105,37 @@ function bench(vocabSize: number): void {
   const sampling: SamplingParams = { temperature: 1, alpha: 1, leniency: 1, tau: 1, topK: TOP_K };
   // A handful of prepared rounds, cycled, so that setup stays out of the timings.
   const cases = Array.from({ length: 16 }, () => makeCase(rng, vocabSize));
-  const verifyTimes: number[] = [];
-  const recoverRejectedTimes: number[] = [];
-  const recoverBonusTimes: number[] = [];
+  const verifyTiming = new Timing();
+  const recoverRejectedTiming = new Timing();
+  const recoverBonusTiming = new Timing();
   let acceptedTotal = 0;
   for (let iteration = -WARMUP; iteration < ITERATIONS; iteration++) {
+    const record = iteration >= 0;
     const c = cases[(iteration + WARMUP) % cases.length]!;
     const uniform = () => rng.uniform();
-
-    let start = performance.now();
-    const verdict = verifyDraft({
+    const scored = {
       draft: c.draft,
       target: c.target,
       reference: c.reference,
       sampling,
       vocabSize,
-      uniform,
-    });
-    const verifyMs = performance.now() - start;
+    };
 
-    // Recovery after a rejection at the verdict's position (or at position 1 if all were accepted) …
-    const at = verdict.accepted < DRAFT_LENGTH ? verdict.accepted : 0;
-    const rejected =
-      verdict.accepted < DRAFT_LENGTH
-        ? verdict
-        : verifyDraft({
-            draft: c.draft,
-            target: c.target,
-            reference: c.reference,
-            sampling,
-            vocabSize,
-            uniform: () => 0.999999,
-          });
-    start = performance.now();
-    recoverToken({
-      correction: rejected.correction,
-      q: c.q[at]!,
-      rejectedToken: rejectedToken(c.draft, rejected),
-      sampling,
-      uniform,
-    });
-    const recoverRejectedMs = performance.now() - start;
+    const verdict = verifyTiming.measure(record, () => verifyDraft({ ...scored, uniform }));
+    if (record) acceptedTotal += verdict.accepted;
+
+    // Recovery after a rejection at the verdict's position (at position 1 if all were accepted) …
+    const allAccepted = verdict.accepted === DRAFT_LENGTH;
+    const rejected = allAccepted ? verifyDraft({ ...scored, uniform: () => 0.999999 }) : verdict;
+    recoverRejectedTiming.measure(record, () =>
+      recoverToken({
+        correction: rejected.correction,
+        q: c.q[rejected.accepted]!,
+        rejectedToken: rejectedToken(c.draft, rejected),
+        sampling,
+        uniform,
+      }),
+    );
 
     // … and the bonus token after a fully accepted draft (its correction comes with k = 0 here).
     const bonus = verifyDraft({
@@ -132,30 +146,27 @@ function bench(vocabSize: number): void {
       vocabSize,
       uniform,
     });
-    start = performance.now();
-    recoverToken({
-      correction: bonus.correction,
-      q: c.q[DRAFT_LENGTH]!,
-      rejectedToken: null,
-      sampling,
-      uniform,
-    });
-    const recoverBonusMs = performance.now() - start;
-
-    if (iteration >= 0) {
-      verifyTimes.push(verifyMs);
-      recoverRejectedTimes.push(recoverRejectedMs);
-      recoverBonusTimes.push(recoverBonusMs);
-      acceptedTotal += verdict.accepted;
-    }
+    recoverBonusTiming.measure(record, () =>
+      recoverToken({
+        correction: bonus.correction,
+        q: c.q[DRAFT_LENGTH]!,
+        rejectedToken: null,
+        sampling,
+        uniform,
+      }),
+    );
   }
   console.log(
     `\nvocabulary ${vocabSize.toLocaleString('en-US')}, k = ${DRAFT_LENGTH}, K = ${TOP_K} (mean accepted ${(acceptedTotal / ITERATIONS).toFixed(2)})`,
   );
-  summarize('verifyDraft (server, ratio test + correction)', verifyTimes);
-  summarize('recoverToken after a rejection (device)', recoverRejectedTimes);
-  summarize('recoverToken, bonus token (device)', recoverBonusTimes);
+  verifyTiming.report('verifyDraft (server, ratio test + correction)');
+  recoverRejectedTiming.report('recoverToken after a rejection (device)');
+  recoverBonusTiming.report('recoverToken, bonus token (device)');
 }
 
-console.log(`Node ${process.version}, ${ITERATIONS} iterations after ${WARMUP} warm-up`);
+console.log(
+  `Node ${process.version}, ${ITERATIONS} iterations after ${WARMUP} warm-up, load average ${loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' ')} on ${availableParallelism()} cores`,
+);
 for (const vocabSize of [151_936, 1_024]) bench(vocabSize);
