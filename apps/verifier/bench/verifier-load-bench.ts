@@ -192,11 +192,18 @@ function percentile(sorted: number[], p: number): number {
     : sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
-async function serverMemory(http: string): Promise<string> {
+/** The server's own process metrics: CPU seconds so far (models included), resident and heap MiB. */
+async function serverProcess(
+  http: string,
+): Promise<{ cpuSeconds: number; rssMiB: number; heapMiB: number }> {
   const text = await (await fetch(`${http}/metrics`)).text();
   const read = (name: string) =>
-    Number(new RegExp(`^${name} ([0-9.e+]+)$`, 'm').exec(text)?.[1] ?? NaN);
-  return `${(read('specsteer_process_resident_memory_bytes') / 2 ** 20).toFixed(0)} / ${(read('specsteer_nodejs_heap_size_used_bytes') / 2 ** 20).toFixed(0)}`;
+    Number(new RegExp(`^${name} ([0-9.e+-]+)$`, 'm').exec(text)?.[1] ?? NaN);
+  return {
+    cpuSeconds: read('specsteer_process_cpu_seconds_total'),
+    rssMiB: read('specsteer_process_resident_memory_bytes') / 2 ** 20,
+    heapMiB: read('specsteer_nodejs_heap_size_used_bytes') / 2 ** 20,
+  };
 }
 
 const { info, stop } = await startServer();
@@ -206,7 +213,8 @@ try {
       `devices: k = ${k}, top-K = ${topK}, ${rounds} rounds per session, one connection each`,
   );
   console.log(
-    'sessions | rounds/s | round trip p50 / p99 ms | scoring p50 / p99 ms | overhead p50 / p99 ms | server RSS / heap MiB',
+    // Wall times depend on whatever else the machine runs; the server's CPU time per round much less.
+    'sessions | rounds/s | round trip p50 / p99 ms | scoring p50 / p99 ms | overhead p50 / p99 ms | server CPU ms/round | server RSS / heap MiB',
   );
   for (const sessions of sessionCounts) {
     const samples: RoundSample[] = [];
@@ -216,11 +224,13 @@ try {
     const opened = () => {
       if (++openCount === sessions) release();
     };
+    const before = await serverProcess(info.http);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: sessions }, (_, i) => runSession(info, i, samples, allOpen, opened)),
     );
     const seconds = (performance.now() - started) / 1000;
+    const after = await serverProcess(info.http);
     const sorted = (values: number[]) => values.sort((a, b) => a - b);
     const roundTrips = sorted(samples.map((s) => s.roundTripMs));
     const scores = sorted(samples.map((s) => s.scoreMs));
@@ -230,7 +240,9 @@ try {
       `${String(sessions).padStart(8)} | ${String(Math.round(samples.length / seconds)).padStart(8)} | ` +
         `${f(percentile(roundTrips, 50))} / ${f(percentile(roundTrips, 99))}        | ` +
         `${f(percentile(scores, 50))} / ${f(percentile(scores, 99))}     | ` +
-        `${f(percentile(overheads, 50))} / ${f(percentile(overheads, 99))}      | ${await serverMemory(info.http)}`,
+        `${f(percentile(overheads, 50))} / ${f(percentile(overheads, 99))}      | ` +
+        `${f(((after.cpuSeconds - before.cpuSeconds) * 1000) / samples.length)}              | ` +
+        `${after.rssMiB.toFixed(0)} / ${after.heapMiB.toFixed(0)}`,
     );
   }
 } finally {

@@ -24,17 +24,24 @@ describe('backpressure', () => {
     // Round 0 of each session blocks in scoring; the next frames queue behind it in session order.
     const frames = 100;
     for (let i = 0; i < frames; i++) {
-      device.send({ type: 'draft', sessionId: ['a', 'b', 'c', 'd'][i % 4], round: Math.floor(i / 4), tokens: [2, 3] });
+      device.send({
+        type: 'draft',
+        sessionId: ['a', 'b', 'c', 'd'][i % 4],
+        round: Math.floor(i / 4),
+        tokens: [2, 3],
+      });
     }
     const serverSocket = [...server.app.websocketServer.clients][0]!;
     const until = Date.now() + 5_000;
-    while (!serverSocket.isPaused && Date.now() < until) await new Promise((resolve) => setTimeout(resolve, 10));
+    while (!serverSocket.isPaused && Date.now() < until)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(serverSocket.isPaused).toBe(true);
 
     open();
     device.send({ type: 'ping', nonce: 'after' });
     const answers = [];
-    for (let answer = await device.next(); answer.type !== 'pong'; answer = await device.next()) answers.push(answer);
+    for (let answer = await device.next(); answer.type !== 'pong'; answer = await device.next())
+      answers.push(answer);
     // Round 0 of each session is verified; every later frame is refused in order (round 1 must carry
     // the recovered token), so each of the 100 frames got its answer, and the ping came last.
     expect(answers.filter((a) => a.type === 'verdict')).toHaveLength(4);

@@ -33,7 +33,10 @@ describe('configuration', () => {
       fileExists: anyFileExists,
     });
     expect(config.port).toBe(9000);
-    expect(config.apiKeys.map((entry) => entry.key)).toEqual(['alpha-key-0123456789', 'beta-key-0123456789']);
+    expect(config.apiKeys.map((entry) => entry.key)).toEqual([
+      'alpha-key-0123456789',
+      'beta-key-0123456789',
+    ]);
     expect(config.allowedOrigins).toEqual(['https://app.example']);
     expect(config.maxFrameBytes).toBe(4096);
   });
@@ -51,12 +54,19 @@ describe('configuration', () => {
     });
     expect(config.port).toBe(7001);
     expect(config.idleTimeoutMs).toBe(5000);
-    expect(config.apiKeys).toEqual([{ key: 'file-key-0123456789ab', name: 'lab', roundsPerSecond: 2, burst: 4 }]);
+    expect(config.apiKeys).toEqual([
+      { key: 'file-key-0123456789ab', name: 'lab', roundsPerSecond: 2, burst: 4 },
+    ]);
   });
 
   it('treats an empty variable as unset, as compose files pass ${X:-} for omitted values', () => {
     const config = loadConfig({
-      env: { SPECSTEER_PORT: '', SPECSTEER_VLLM_TARGET_API_KEY: ' ', SPECSTEER_API_KEYS: '', SPECSTEER_LOG_LEVEL: '' },
+      env: {
+        SPECSTEER_PORT: '',
+        SPECSTEER_VLLM_TARGET_API_KEY: ' ',
+        SPECSTEER_API_KEYS: '',
+        SPECSTEER_LOG_LEVEL: '',
+      },
       fileExists: anyFileExists,
     });
     expect(config.port).toBe(8787);
@@ -79,8 +89,18 @@ describe('configuration', () => {
     [{ SPECSTEER_MAX_DRAFT_TOKENS: '65' }, 'SPECSTEER_MAX_DRAFT_TOKENS'],
     [{ SPECSTEER_MAX_TOP_K: '1000' }, 'SPECSTEER_MAX_TOP_K'],
     [{ SPECSTEER_BACKEND: 'vllm' }, 'SPECSTEER_VLLM_TARGET_URL'],
-    [{ SPECSTEER_BACKEND: 'vllm', SPECSTEER_VLLM_TARGET_URL: 'http://t:8000' }, 'SPECSTEER_VLLM_REFERENCE_URL'],
-    [{ SPECSTEER_BACKEND: 'vllm', SPECSTEER_VLLM_TARGET_URL: 'ftp://t', SPECSTEER_VLLM_REFERENCE_URL: 'http://r' }, 'SPECSTEER_VLLM_TARGET_URL'],
+    [
+      { SPECSTEER_BACKEND: 'vllm', SPECSTEER_VLLM_TARGET_URL: 'http://t:8000' },
+      'SPECSTEER_VLLM_REFERENCE_URL',
+    ],
+    [
+      {
+        SPECSTEER_BACKEND: 'vllm',
+        SPECSTEER_VLLM_TARGET_URL: 'ftp://t',
+        SPECSTEER_VLLM_REFERENCE_URL: 'http://r',
+      },
+      'SPECSTEER_VLLM_TARGET_URL',
+    ],
   ])('refuses %j naming %s', (env, variable) => {
     const error = configError(env);
     expect(error.variable).toBe(variable);
@@ -90,7 +110,10 @@ describe('configuration', () => {
   it('names the model path variable when the GGUF file is missing', () => {
     let caught: unknown;
     try {
-      loadConfig({ env: { SPECSTEER_TARGET_MODEL_PATH: '/nowhere/large.gguf' }, fileExists: () => false });
+      loadConfig({
+        env: { SPECSTEER_TARGET_MODEL_PATH: '/nowhere/large.gguf' },
+        fileExists: () => false,
+      });
     } catch (error) {
       caught = error;
     }
@@ -100,13 +123,20 @@ describe('configuration', () => {
   });
 
   it('names the file key and the variable for a bad value in the JSON file', () => {
-    const error = configError({ SPECSTEER_CONFIG: 'c.json' }, { 'c.json': '{"maxFrameBytes": "big"}' });
+    const error = configError(
+      { SPECSTEER_CONFIG: 'c.json' },
+      { 'c.json': '{"maxFrameBytes": "big"}' },
+    );
     expect(error.variable).toBe('SPECSTEER_MAX_FRAME_BYTES');
     expect(error.message).toContain('"maxFrameBytes" in c.json');
   });
 
   it('refuses unknown keys and broken JSON in the file', () => {
-    expect(configError({ SPECSTEER_CONFIG: 'c.json' }, { 'c.json': '{"prot": 1}' }).message).toContain('prot');
-    expect(configError({ SPECSTEER_CONFIG: 'c.json' }, { 'c.json': '{"port": ' }).variable).toBe('SPECSTEER_CONFIG');
+    expect(
+      configError({ SPECSTEER_CONFIG: 'c.json' }, { 'c.json': '{"prot": 1}' }).message,
+    ).toContain('prot');
+    expect(configError({ SPECSTEER_CONFIG: 'c.json' }, { 'c.json': '{"port": ' }).variable).toBe(
+      'SPECSTEER_CONFIG',
+    );
   });
 });

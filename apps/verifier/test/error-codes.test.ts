@@ -1,7 +1,15 @@
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawDevice } from './support/raw-device.ts';
-import { codesSeen, expectError, hello, opened, PROMPT, SAMPLING, welcomed } from './support/handshake.ts';
+import {
+  codesSeen,
+  expectError,
+  hello,
+  opened,
+  PROMPT,
+  SAMPLING,
+  welcomed,
+} from './support/handshake.ts';
 import { TABLE_STOP_TOKEN, TABLE_VOCAB_SIZE } from './support/table-backend.ts';
 import { startVerifier, type StartedVerifier } from './support/verifier-harness.ts';
 
@@ -62,7 +70,12 @@ describe('frame and message errors', () => {
     const server = await verifier();
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     const error = expectError(
-      await device.request({ type: 'open', sessionId: 's1', prompt: PROMPT, sampling: { ...SAMPLING, topK: 'eight' } }),
+      await device.request({
+        type: 'open',
+        sessionId: 's1',
+        prompt: PROMPT,
+        sampling: { ...SAMPLING, topK: 'eight' },
+      }),
       ErrorCode.INVALID_MESSAGE,
     );
     expect(error.message).toContain('sampling.topK');
@@ -77,7 +90,9 @@ describe('handshake errors close the connection', () => {
     const server = await verifier();
     const device = await RawDevice.connect(server.url);
     const error = expectError(
-      await device.request(hello(server.backend.tokenizerFingerprint, { protocolVersion: 'specsteer/0' })),
+      await device.request(
+        hello(server.backend.tokenizerFingerprint, { protocolVersion: 'specsteer/0' }),
+      ),
       ErrorCode.UNSUPPORTED_VERSION,
     );
     expect(error.data?.supported).toEqual(['specsteer/1']);
@@ -94,7 +109,10 @@ describe('handshake errors close the connection', () => {
   it('UNAUTHORIZED for a message before hello', async () => {
     const server = await verifier();
     const device = await RawDevice.connect(server.url);
-    expectError(await device.request({ type: 'open', sessionId: 's1', prompt: PROMPT, sampling: SAMPLING }), ErrorCode.UNAUTHORIZED);
+    expectError(
+      await device.request({ type: 'open', sessionId: 's1', prompt: PROMPT, sampling: SAMPLING }),
+      ErrorCode.UNAUTHORIZED,
+    );
     expect((await device.closed).code).toBe(1008);
   });
 
@@ -105,8 +123,13 @@ describe('handshake errors close the connection', () => {
     expectError(await keyless.request(hello(fingerprint)), ErrorCode.UNAUTHORIZED);
     expect((await keyless.closed).code).toBe(1008);
     const wrongInHello = await RawDevice.connect(server.url);
-    expectError(await wrongInHello.request(hello(fingerprint, { apiKey: 'not-a-key-0123456789' })), ErrorCode.UNAUTHORIZED);
-    const wrongBearer = await RawDevice.connect(server.url, { headers: { authorization: 'Bearer not-a-key-0123456789' } });
+    expectError(
+      await wrongInHello.request(hello(fingerprint, { apiKey: 'not-a-key-0123456789' })),
+      ErrorCode.UNAUTHORIZED,
+    );
+    const wrongBearer = await RawDevice.connect(server.url, {
+      headers: { authorization: 'Bearer not-a-key-0123456789' },
+    });
     expectError(await wrongBearer.next(), ErrorCode.UNAUTHORIZED);
     expect((await wrongBearer.closed).code).toBe(1008);
   });
@@ -115,17 +138,25 @@ describe('handshake errors close the connection', () => {
     const server = await verifier({ env: { SPECSTEER_API_KEYS: `${KEY_A},${KEY_B}` } });
     const fingerprint = server.backend.tokenizerFingerprint;
     await welcomed(server.url, fingerprint, { headers: { authorization: `Bearer ${KEY_A}` } });
-    const bySubprotocol = await welcomed(server.url, fingerprint, { protocols: ['specsteer', `specsteer.bearer.${KEY_B}`] });
+    const bySubprotocol = await welcomed(server.url, fingerprint, {
+      protocols: ['specsteer', `specsteer.bearer.${KEY_B}`],
+    });
     expect(bySubprotocol.socket.protocol).toBe('specsteer');
     await welcomed(server.url, fingerprint, { apiKey: KEY_A });
   });
 
   it('FORBIDDEN_ORIGIN for a browser page from an origin not on the list', async () => {
-    const server = await verifier({ env: { SPECSTEER_ALLOWED_ORIGINS: 'https://app.specsteer.example' } });
-    const foreign = await RawDevice.connect(server.url, { headers: { origin: 'https://evil.example' } });
+    const server = await verifier({
+      env: { SPECSTEER_ALLOWED_ORIGINS: 'https://app.specsteer.example' },
+    });
+    const foreign = await RawDevice.connect(server.url, {
+      headers: { origin: 'https://evil.example' },
+    });
     expectError(await foreign.next(), ErrorCode.FORBIDDEN_ORIGIN);
     expect((await foreign.closed).code).toBe(1008);
-    await welcomed(server.url, server.backend.tokenizerFingerprint, { headers: { origin: 'https://app.specsteer.example' } });
+    await welcomed(server.url, server.backend.tokenizerFingerprint, {
+      headers: { origin: 'https://app.specsteer.example' },
+    });
   });
 });
 
@@ -133,7 +164,10 @@ describe('session and round errors leave the connection usable', () => {
   it('UNKNOWN_SESSION, SESSION_EXISTS and TOO_MANY_SESSIONS', async () => {
     const server = await verifier({ env: { SPECSTEER_MAX_SESSIONS_PER_CONNECTION: '1' } });
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
-    expectError(await device.request({ type: 'draft', sessionId: 'ghost', round: 0, tokens: [2] }), ErrorCode.UNKNOWN_SESSION);
+    expectError(
+      await device.request({ type: 'draft', sessionId: 'ghost', round: 0, tokens: [2] }),
+      ErrorCode.UNKNOWN_SESSION,
+    );
     expect((await opened(device, 'a')).type).toBe('opened');
     expectError(await opened(device, 'a'), ErrorCode.SESSION_EXISTS);
     expectError(await opened(device, 'b'), ErrorCode.TOO_MANY_SESSIONS);
@@ -144,57 +178,116 @@ describe('session and round errors leave the connection usable', () => {
     const server = await verifier();
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     await opened(device, 'a');
-    const error = expectError(await device.request({ type: 'draft', sessionId: 'a', round: 3, tokens: [2] }), ErrorCode.OUT_OF_ORDER_ROUND);
+    const error = expectError(
+      await device.request({ type: 'draft', sessionId: 'a', round: 3, tokens: [2] }),
+      ErrorCode.OUT_OF_ORDER_ROUND,
+    );
     expect(error.data?.expected).toBe(0);
     await stillUsable(device);
   });
 
   it('DRAFT_TOO_LONG, PROMPT_TOO_LONG and TOKEN_OUT_OF_RANGE against the announced limits', async () => {
-    const server = await verifier({ env: { SPECSTEER_MAX_DRAFT_TOKENS: '4', SPECSTEER_MAX_PROMPT_TOKENS: '40' } });
+    const server = await verifier({
+      env: { SPECSTEER_MAX_DRAFT_TOKENS: '4', SPECSTEER_MAX_PROMPT_TOKENS: '40' },
+    });
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     expectError(
-      await device.request({ type: 'open', sessionId: 'long', prompt: { messages: [{ role: 'user', content: 'x'.repeat(40) }] }, sampling: SAMPLING }),
+      await device.request({
+        type: 'open',
+        sessionId: 'long',
+        prompt: { messages: [{ role: 'user', content: 'x'.repeat(40) }] },
+        sampling: SAMPLING,
+      }),
       ErrorCode.PROMPT_TOO_LONG,
     );
-    expect((await device.request({ type: 'open', sessionId: 'a', prompt: { messages: [{ role: 'user', content: 'hi' }] }, sampling: SAMPLING })).type).toBe('opened');
-    expectError(await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2, 3, 4, 5, 6] }), ErrorCode.DRAFT_TOO_LONG);
+    expect(
+      (
+        await device.request({
+          type: 'open',
+          sessionId: 'a',
+          prompt: { messages: [{ role: 'user', content: 'hi' }] },
+          sampling: SAMPLING,
+        })
+      ).type,
+    ).toBe('opened');
+    expectError(
+      await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2, 3, 4, 5, 6] }),
+      ErrorCode.DRAFT_TOO_LONG,
+    );
     const outOfRange = expectError(
-      await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2, TABLE_VOCAB_SIZE] }),
+      await device.request({
+        type: 'draft',
+        sessionId: 'a',
+        round: 0,
+        tokens: [2, TABLE_VOCAB_SIZE],
+      }),
       ErrorCode.TOKEN_OUT_OF_RANGE,
     );
     expect(outOfRange.message).toContain('tokens[1]');
-    expect((await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2, 3] })).type).toBe('verdict');
+    expect(
+      (await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2, 3] })).type,
+    ).toBe('verdict');
   });
 
   it('SESSION_FINISHED for a draft after the stop token was committed', async () => {
     const server = await verifier();
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     await opened(device, 'a');
-    expect((await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [] })).type).toBe('verdict');
-    const finished = await device.request({ type: 'draft', sessionId: 'a', round: 1, committed: TABLE_STOP_TOKEN, tokens: [] });
+    expect(
+      (await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [] })).type,
+    ).toBe('verdict');
+    const finished = await device.request({
+      type: 'draft',
+      sessionId: 'a',
+      round: 1,
+      committed: TABLE_STOP_TOKEN,
+      tokens: [],
+    });
     expect(finished).toMatchObject({ type: 'verdict', finish: 'stop', correction: null });
-    expectError(await device.request({ type: 'draft', sessionId: 'a', round: 2, tokens: [2] }), ErrorCode.SESSION_FINISHED);
+    expectError(
+      await device.request({ type: 'draft', sessionId: 'a', round: 2, tokens: [2] }),
+      ErrorCode.SESSION_FINISHED,
+    );
   });
 
   it('RATE_LIMITED past the burst, per API key: another key keeps its own budget', async () => {
     const server = await verifier({
-      env: { SPECSTEER_API_KEYS: `${KEY_A},${KEY_B}`, SPECSTEER_ROUNDS_PER_SECOND: '0.5', SPECSTEER_RATE_LIMIT_BURST: '2' },
+      env: {
+        SPECSTEER_API_KEYS: `${KEY_A},${KEY_B}`,
+        SPECSTEER_ROUNDS_PER_SECOND: '0.5',
+        SPECSTEER_RATE_LIMIT_BURST: '2',
+      },
     });
     const fingerprint = server.backend.tokenizerFingerprint;
     const greedy = await welcomed(server.url, fingerprint, { apiKey: KEY_A });
     await opened(greedy, 'a');
-    expect((await greedy.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] })).type).toBe('verdict');
-    expect((await greedy.request({ type: 'draft', sessionId: 'a', round: 1, committed: 3, tokens: [2] })).type).toBe('verdict');
-    const limited = expectError(await greedy.request({ type: 'draft', sessionId: 'a', round: 2, committed: 3, tokens: [2] }), ErrorCode.RATE_LIMITED);
+    expect(
+      (await greedy.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] })).type,
+    ).toBe('verdict');
+    expect(
+      (await greedy.request({ type: 'draft', sessionId: 'a', round: 1, committed: 3, tokens: [2] }))
+        .type,
+    ).toBe('verdict');
+    const limited = expectError(
+      await greedy.request({ type: 'draft', sessionId: 'a', round: 2, committed: 3, tokens: [2] }),
+      ErrorCode.RATE_LIMITED,
+    );
     expect(limited.data?.retryAfterMs).toBeGreaterThan(0);
     expect(limited.round).toBe(2);
     // A second connection with the same key shares the budget; another key does not.
-    const sameKey = await welcomed(server.url, fingerprint, { headers: { authorization: `Bearer ${KEY_A}` } });
+    const sameKey = await welcomed(server.url, fingerprint, {
+      headers: { authorization: `Bearer ${KEY_A}` },
+    });
     await opened(sameKey, 'b');
-    expectError(await sameKey.request({ type: 'draft', sessionId: 'b', round: 0, tokens: [2] }), ErrorCode.RATE_LIMITED);
+    expectError(
+      await sameKey.request({ type: 'draft', sessionId: 'b', round: 0, tokens: [2] }),
+      ErrorCode.RATE_LIMITED,
+    );
     const other = await welcomed(server.url, fingerprint, { apiKey: KEY_B });
     await opened(other, 'c');
-    expect((await other.request({ type: 'draft', sessionId: 'c', round: 0, tokens: [2] })).type).toBe('verdict');
+    expect(
+      (await other.request({ type: 'draft', sessionId: 'c', round: 0, tokens: [2] })).type,
+    ).toBe('verdict');
     await stillUsable(greedy);
   });
 });
@@ -205,21 +298,38 @@ describe('backend failures', () => {
     const server = await verifier({ table: { scoringFailure: () => failure } });
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     await opened(device, 'a');
-    failure = new SpecSteerError(ErrorCode.BACKEND_UNAVAILABLE, 'the target model server is not reachable');
-    expectError(await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] }), ErrorCode.BACKEND_UNAVAILABLE);
-    failure = new SpecSteerError(ErrorCode.BACKEND_TIMEOUT, 'the target model took longer than 30000 ms');
-    expectError(await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] }), ErrorCode.BACKEND_TIMEOUT);
+    failure = new SpecSteerError(
+      ErrorCode.BACKEND_UNAVAILABLE,
+      'the target model server is not reachable',
+    );
+    expectError(
+      await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] }),
+      ErrorCode.BACKEND_UNAVAILABLE,
+    );
+    failure = new SpecSteerError(
+      ErrorCode.BACKEND_TIMEOUT,
+      'the target model took longer than 30000 ms',
+    );
+    expectError(
+      await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] }),
+      ErrorCode.BACKEND_TIMEOUT,
+    );
     failure = undefined;
-    expect(await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] })).toMatchObject({ type: 'verdict', round: 0 });
+    expect(
+      await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] }),
+    ).toMatchObject({ type: 'verdict', round: 0 });
   });
 
   it('INTERNAL without details for a server fault; the details go to the log only', async () => {
-    let failure: Error | undefined;
-    const server = await verifier({ table: { scoringFailure: () => failure } });
+    const fault: { error?: Error } = {};
+    const server = await verifier({ table: { scoringFailure: () => fault.error } });
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     await opened(device, 'a');
-    failure = new Error('llama_decode failed at /srv/secret/path');
-    const error = expectError(await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] }), ErrorCode.INTERNAL);
+    fault.error = new Error('llama_decode failed at /srv/secret/path');
+    const error = expectError(
+      await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] }),
+      ErrorCode.INTERNAL,
+    );
     expect(JSON.stringify(error)).not.toContain('llama_decode');
     const logged = server.logs.filter((line) => line.includes('llama_decode'));
     expect(logged).toHaveLength(1);
@@ -233,7 +343,11 @@ describe('timeouts and shutdown', () => {
     const server = await verifier({ env: { SPECSTEER_IDLE_TIMEOUT_MS: '1000' } });
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     await opened(device, 'a');
-    expect(await device.next(3_000)).toMatchObject({ type: 'closed', sessionId: 'a', reason: 'idle_timeout' });
+    expect(await device.next(3_000)).toMatchObject({
+      type: 'closed',
+      sessionId: 'a',
+      reason: 'idle_timeout',
+    });
     expectError(await device.next(3_000), ErrorCode.IDLE_TIMEOUT);
     expect((await device.closed).code).toBe(1000);
   });
@@ -246,7 +360,11 @@ describe('timeouts and shutdown', () => {
     await new Promise((resolve) => setTimeout(resolve, 50)); // the round is now being scored
     const closing = server.close();
     expect(await device.next()).toMatchObject({ type: 'verdict', round: 0 });
-    expect(await device.next()).toMatchObject({ type: 'closed', sessionId: 'a', reason: 'shutting_down' });
+    expect(await device.next()).toMatchObject({
+      type: 'closed',
+      sessionId: 'a',
+      reason: 'shutting_down',
+    });
     expectError(await device.next(), ErrorCode.SERVER_SHUTTING_DOWN);
     expect((await device.closed).code).toBe(1001);
     await closing;

@@ -29,19 +29,47 @@ function validFrames(fingerprint: string): Record<string, unknown>[] {
   const sampling = { temperature: 1, seed: 3, topK: 4, maxTokens: 30, stopTokens: [1] };
   return [
     { type: 'hello', protocolVersion: PROTOCOL_VERSION, tokenizerFingerprint: fingerprint },
-    { type: 'open', sessionId: 'f1', prompt: { messages: [{ role: 'user', content: 'hi there' }] }, sampling },
+    {
+      type: 'open',
+      sessionId: 'f1',
+      prompt: { messages: [{ role: 'user', content: 'hi there' }] },
+      sampling,
+    },
     { type: 'open', sessionId: 'f2', prompt: { tokens: [2, 3, 4, 5] }, sampling },
     { type: 'draft', sessionId: 'f1', round: 0, tokens: [2, 3, 4] },
     { type: 'draft', sessionId: 'f1', round: 1, committed: 5, tokens: [6] },
-    { type: 'resume', sessionId: 'f3', prompt: { tokens: [2, 3] }, sampling, committedTokens: [4, 5], round: 2 },
+    {
+      type: 'resume',
+      sessionId: 'f3',
+      prompt: { tokens: [2, 3] },
+      sampling,
+      committedTokens: [4, 5],
+      round: 2,
+    },
     { type: 'close', sessionId: 'f1' },
     { type: 'ping', nonce: 'n' },
   ];
 }
 
 const HOSTILE_VALUES: unknown[] = [
-  null, true, -1, 1e308, -0, 2 ** 53, 1.5, '', 'x'.repeat(300), [], {}, [[[[[]]]]], { __proto__: { polluted: 1 } },
-  TABLE_VOCAB_SIZE, 2 ** 31, '\u0000', '\ud800', ['a', 1, null],
+  null,
+  true,
+  -1,
+  1e308,
+  -0,
+  2 ** 53,
+  1.5,
+  '',
+  'x'.repeat(300),
+  [],
+  {},
+  [[[[[]]]]],
+  { __proto__: { polluted: 1 } },
+  TABLE_VOCAB_SIZE,
+  2 ** 31,
+  '\u0000',
+  '\ud800',
+  ['a', 1, null],
 ];
 
 function mutate(frame: Record<string, unknown>, next: () => number): string {
@@ -53,7 +81,12 @@ function mutate(frame: Record<string, unknown>, next: () => number): string {
     // Own properties only (defineProperty), so that "__proto__" becomes a key of the frame and the
     // fuzzer never writes through to Object.prototype of this process.
     const set = (target: Record<string, unknown>, key: string, value: unknown) =>
-      Object.defineProperty(target, key, { value, enumerable: true, configurable: true, writable: true });
+      Object.defineProperty(target, key, {
+        value,
+        enumerable: true,
+        configurable: true,
+        writable: true,
+      });
     const key = pick([...Object.keys(copy), 'extra', '__proto__', 'constructor']);
     const value = Object.hasOwn(copy, key) ? copy[key] : undefined;
     if (value !== null && typeof value === 'object' && !Array.isArray(value) && next() < 0.5) {
@@ -68,11 +101,14 @@ function mutate(frame: Record<string, unknown>, next: () => number): string {
   if (kind < 0.6) {
     // Flip one character.
     const at = Math.floor(next() * text.length);
-    return text.slice(0, at) + String.fromCharCode(32 + Math.floor(next() * 95)) + text.slice(at + 1);
+    return (
+      text.slice(0, at) + String.fromCharCode(32 + Math.floor(next() * 95)) + text.slice(at + 1)
+    );
   }
   if (kind < 0.75) return text.slice(0, Math.floor(next() * text.length)); // truncated
   if (kind < 0.85) return '['.repeat(1500) + ']'.repeat(1500); // deep nesting, inside the size limit
-  if (kind < 0.95) return `{"type":"${pick(['hello', 'draft', 'open'])}","__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}`;
+  if (kind < 0.95)
+    return `{"type":"${pick(['hello', 'draft', 'open'])}","__proto__":{"isAdmin":true},"constructor":{"prototype":{"x":1}}}`;
   return JSON.stringify({ ...copy, padding: 'p'.repeat(4096) }); // just over the frame limit
 }
 
@@ -88,7 +124,9 @@ afterEach(async () => {
 
 describe('fuzzing the socket', () => {
   it(`answers ${FRAMES} malformed frames with valid protocol frames and keeps serving an honest device`, async () => {
-    server = await startVerifier({ env: { SPECSTEER_MAX_FRAME_BYTES: '4096', SPECSTEER_LOG_LEVEL: 'warn' } });
+    server = await startVerifier({
+      env: { SPECSTEER_MAX_FRAME_BYTES: '4096', SPECSTEER_LOG_LEVEL: 'warn' },
+    });
     const fingerprint = server.backend.tokenizerFingerprint;
     const valid = validFrames(fingerprint);
     const answers = new Map<string, number>();
@@ -109,11 +147,13 @@ describe('fuzzing the socket', () => {
         sent++;
         const roll = next();
         if (roll < 0.1) device.sendRaw(randomBytes(next, 1 + Math.floor(next() * 64)), true);
-        else if (roll < 0.2) device.sendRaw(randomBytes(next, 1 + Math.floor(next() * 64)).toString('latin1'));
-        else if (roll < 0.22) device.sendRaw('z'.repeat(20_000)); // past twice the limit: cut by ws
+        else if (roll < 0.2)
+          device.sendRaw(randomBytes(next, 1 + Math.floor(next() * 64)).toString('latin1'));
+        else if (roll < 0.22)
+          device.sendRaw('z'.repeat(20_000)); // past twice the limit: cut by ws
         else if (roll < 0.35) device.send(valid[Math.floor(next() * valid.length)]!);
         else device.sendRaw(mutate(valid[Math.floor(next() * valid.length)]!, next));
-        let answer: ServerMessage | null = null;
+        let answer: ServerMessage | null;
         try {
           answer = await device.next(5_000);
         } catch {
@@ -136,7 +176,8 @@ describe('fuzzing the socket', () => {
     const [honest] = await Promise.all([
       (async () => {
         const results = [];
-        for (let i = 0; i < 3; i++) results.push(await generate(socketFactory(server!.url), fingerprint, run));
+        for (let i = 0; i < 3; i++)
+          results.push(await generate(socketFactory(server!.url), fingerprint, run));
         return results;
       })(),
       ...Array.from({ length: FUZZERS }, (_, i) => fuzzer(1000 + i)),
@@ -147,7 +188,8 @@ describe('fuzzing the socket', () => {
     const expected = await generateInMemory(server.backend, run);
     for (const result of honest) expect(result.tokens).toEqual(expected.tokens);
     // The fuzz reached past the schema: sessions were opened and refused in many ways.
-    for (const label of ['BAD_FRAME', 'INVALID_MESSAGE', 'pong', '(closed)']) expect(answers.get(label) ?? 0).toBeGreaterThan(0);
+    for (const label of ['BAD_FRAME', 'INVALID_MESSAGE', 'pong', '(closed)'])
+      expect(answers.get(label) ?? 0).toBeGreaterThan(0);
     // Neither the server's parsing nor anything else in this process polluted Object.prototype.
     expect(Object.keys(Object.prototype)).toEqual([]);
     expect(({} as Record<string, unknown>).isAdmin).toBeUndefined();

@@ -9,7 +9,10 @@ import { startVerifier, type StartedVerifier } from './support/verifier-harness.
 // it logs, even at trace level and across a dropped connection and resume.
 
 const CANARY = 'CANARY-7f3a9-ZEBRA';
-const HISTORY = [`My codename is ${CANARY}. Hey crew! Mochi ate my sock again. Onward, Dara`, `Reminder: ${CANARY} stays private.`];
+const HISTORY = [
+  `My codename is ${CANARY}. Hey crew! Mochi ate my sock again. Onward, Dara`,
+  `Reminder: ${CANARY} stays private.`,
+];
 const REQUEST = 'Write a note to the team about the capital of Varnia.';
 
 let server: StartedVerifier | undefined;
@@ -41,13 +44,19 @@ describe('privacy boundary', () => {
       }
     }
 
-    const result = await generate(socketFactory(server.url, { WebSocketClass: RecordingWebSocket }), server.backend.tokenizerFingerprint, {
-      history: HISTORY,
-      request: REQUEST,
-      seed: 5,
-      maxTokens: 60,
-      stopTokens: [],
-    });
+    const result = await generate(
+      socketFactory(server.url, {
+        WebSocketClass: RecordingWebSocket as unknown as typeof WebSocket,
+      }),
+      server.backend.tokenizerFingerprint,
+      {
+        history: HISTORY,
+        request: REQUEST,
+        seed: 5,
+        maxTokens: 60,
+        stopTokens: [],
+      },
+    );
 
     expect(result.metrics.resumes).toBe(1);
     // The capture works: the public request did cross the wire.
@@ -70,12 +79,22 @@ describe('privacy boundary', () => {
 
   it('logs no prompt text and no token ids, only ids, counts, codes and timings', async () => {
     server = await startVerifier({ env: { SPECSTEER_LOG_LEVEL: 'debug' } });
-    await generate(socketFactory(server.url), server.backend.tokenizerFingerprint, { request: REQUEST, seed: 6 });
+    await generate(socketFactory(server.url), server.backend.tokenizerFingerprint, {
+      request: REQUEST,
+      seed: 6,
+    });
     expect(server.logs.some((line) => line.includes('round verified'))).toBe(true);
     for (const line of server.logs) {
       expect(line).not.toContain('Varnia');
       const fields = Object.keys(JSON.parse(line) as object);
-      for (const forbidden of ['tokens', 'prompt', 'messages', 'committed', 'correction', 'apiKey']) {
+      for (const forbidden of [
+        'tokens',
+        'prompt',
+        'messages',
+        'committed',
+        'correction',
+        'apiKey',
+      ]) {
         expect(fields).not.toContain(forbidden);
       }
     }

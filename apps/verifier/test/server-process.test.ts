@@ -2,7 +2,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import { NO_MODEL_PAIR_REASON, testModelPair } from '../src/backends/llamacpp/testing/test-model-pair.ts';
+import {
+  NO_MODEL_PAIR_REASON,
+  testModelPair,
+} from '../src/backends/llamacpp/testing/test-model-pair.ts';
 import { hello, opened } from './support/handshake.ts';
 import { RawDevice } from './support/raw-device.ts';
 
@@ -35,7 +38,9 @@ function startServer(env: Record<string, string>) {
     child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${stderr}`)));
   });
   listening.catch(() => undefined); // tests that expect an early exit never await it
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => resolve(code)),
+  );
   return { child, listening, exited, stdout, stderr: () => stderr };
 }
 
@@ -68,14 +73,20 @@ describe('the server process', () => {
         return { device, refusal: await device.request(hello('0000000000000000')) };
       })();
       expect(welcome.refusal).toMatchObject({ type: 'error', code: 'TOKENIZER_MISMATCH' });
-      const fingerprint = (welcome.refusal as { data: { server: string } }).data.server;
+      const fingerprint = (welcome.refusal as unknown as { data: { server: string } }).data.server;
       const device = await RawDevice.connect(`${base.replace('http', 'ws')}/v1/ws`);
       expect((await device.request(hello(fingerprint))).type).toBe('welcome');
       expect((await opened(device, 'a')).type).toBe('opened');
-      expect(await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [5, 6, 7] })).toMatchObject({ type: 'verdict' });
+      expect(
+        await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [5, 6, 7] }),
+      ).toMatchObject({ type: 'verdict' });
 
       server.child.kill('SIGTERM');
-      expect(await device.next()).toMatchObject({ type: 'closed', sessionId: 'a', reason: 'shutting_down' });
+      expect(await device.next()).toMatchObject({
+        type: 'closed',
+        sessionId: 'a',
+        reason: 'shutting_down',
+      });
       expect(await device.next()).toMatchObject({ type: 'error', code: 'SERVER_SHUTTING_DOWN' });
       expect((await device.closed).code).toBe(1001);
       expect(await server.exited).toBe(0);

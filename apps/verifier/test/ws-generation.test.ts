@@ -17,7 +17,11 @@ afterEach(async () => {
 describe('a whole generation over a real WebSocket', () => {
   it('produces exactly what core produces in memory, token for token', async () => {
     const server = await verifier();
-    const overSocket = await generate(socketFactory(server.url), server.backend.tokenizerFingerprint, { seed: 3 });
+    const overSocket = await generate(
+      socketFactory(server.url),
+      server.backend.tokenizerFingerprint,
+      { seed: 3 },
+    );
     const inMemory = await generateInMemory(server.backend, { seed: 3 }, DEFAULT_LIMITS);
     expect(overSocket.tokens.length).toBeGreaterThan(0);
     expect(overSocket.tokens).toEqual(inMemory.tokens);
@@ -29,7 +33,11 @@ describe('a whole generation over a real WebSocket', () => {
   it('ends at a stop token or at maxTokens and leaves no session open on the server', async () => {
     const server = await verifier();
     for (const seed of [1, 2, 3, 4]) {
-      const result = await generate(socketFactory(server.url), server.backend.tokenizerFingerprint, { seed, maxTokens: 40 });
+      const result = await generate(
+        socketFactory(server.url),
+        server.backend.tokenizerFingerprint,
+        { seed, maxTokens: 40 },
+      );
       if (result.finish === 'stop') expect(result.tokens.at(-1)).toBe(TABLE_STOP_TOKEN);
       else expect(result.tokens).toHaveLength(40);
     }
@@ -41,7 +49,9 @@ describe('a whole generation over a real WebSocket', () => {
 
   it('counts rounds and accepted tokens in the metrics the way the client saw them', async () => {
     const server = await verifier();
-    const result = await generate(socketFactory(server.url), server.backend.tokenizerFingerprint, { seed: 9 });
+    const result = await generate(socketFactory(server.url), server.backend.tokenizerFingerprint, {
+      seed: 9,
+    });
     const metrics = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
     const accepted = result.metrics.acceptedPerRound.reduce((a, b) => a + b, 0);
     expect(metrics).toContain(`specsteer_rounds_total ${result.metrics.rounds}`);
@@ -67,7 +77,11 @@ describe('resume on a new connection', () => {
       }) as typeof socket.send;
     });
     const run = { seed: 11, maxTokens: 80, stopTokens: [] };
-    const interrupted = await generate(socketFactory(server.url), server.backend.tokenizerFingerprint, run);
+    const interrupted = await generate(
+      socketFactory(server.url),
+      server.backend.tokenizerFingerprint,
+      run,
+    );
     const uninterrupted = await generateInMemory(server.backend, run);
     expect(dropped).toBe(2);
     expect(interrupted.metrics.resumes).toBe(2);
@@ -88,7 +102,11 @@ describe('resume on a new connection', () => {
       });
     });
     const run = { seed: 12, maxTokens: 50, stopTokens: [] };
-    const result = await generate(socketFactory(() => urls[Math.min(connects++, 1)]!), first.backend.tokenizerFingerprint, run);
+    const result = await generate(
+      socketFactory(() => urls[Math.min(connects++, 1)]!),
+      first.backend.tokenizerFingerprint,
+      run,
+    );
     const uninterrupted = await generateInMemory(first.backend, run);
     expect(connects).toBe(2);
     expect(result.metrics.resumes).toBe(1);

@@ -42,7 +42,9 @@ const KINDS: Record<ConfigKey, ValueKind> = {
 export const CONFIG_KEYS = Object.keys(KINDS) as ConfigKey[];
 
 /** Keys whose empty value is meaningful (an empty list), unlike the others where empty means unset. */
-export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(CONFIG_KEYS.filter((key) => KINDS[key] === 'list'));
+export const LIST_KEYS: ReadonlySet<ConfigKey> = new Set(
+  CONFIG_KEYS.filter((key) => KINDS[key] === 'list'),
+);
 
 /** `maxFrameBytes` → `SPECSTEER_MAX_FRAME_BYTES`. */
 export function environmentVariable(key: string): string {

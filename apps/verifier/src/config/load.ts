@@ -2,7 +2,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { LimitsSchema, type Limits } from '@specsteer/protocol';
 import { z } from 'zod';
-import { CONFIG_FILE_VARIABLE, CONFIG_KEYS, LIST_KEYS, environmentVariable, parseEnvironmentValue } from './environment.ts';
+import {
+  CONFIG_FILE_VARIABLE,
+  CONFIG_KEYS,
+  LIST_KEYS,
+  environmentVariable,
+  parseEnvironmentValue,
+} from './environment.ts';
 import { ConfigSchema, type ApiKey, type Config, type ConfigKey } from './schema.ts';
 
 /** A configuration value the server cannot start with; `variable` names the environment variable to fix. */
@@ -57,12 +63,16 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const key = String(issue.path[0] ?? '');
-    const where = sources.get(key) === 'file' ? ` (key "${issue.path.join('.')}" in ${configFile})` : '';
+    const where =
+      sources.get(key) === 'file' ? ` (key "${issue.path.join('.')}" in ${configFile})` : '';
     const message =
       issue.code === 'unrecognized_keys'
         ? `unknown configuration key(s) ${issue.keys.join(', ')} in ${configFile}`
         : `${environmentVariable(key)}${where}: ${issue.message}`;
-    throw new ConfigError(issue.code === 'unrecognized_keys' ? CONFIG_FILE_VARIABLE : environmentVariable(key), message);
+    throw new ConfigError(
+      issue.code === 'unrecognized_keys' ? CONFIG_FILE_VARIABLE : environmentVariable(key),
+      message,
+    );
   }
 
   const config: Config = { ...parsed.data, apiKeys: normalizeApiKeys(parsed.data.apiKeys) };
@@ -96,16 +106,25 @@ function readConfigFile(path: string, readFile: (path: string) => string): Recor
   try {
     text = readFile(path);
   } catch (error) {
-    throw new ConfigError(CONFIG_FILE_VARIABLE, `${CONFIG_FILE_VARIABLE}: cannot read ${path}: ${(error as Error).message}`);
+    throw new ConfigError(
+      CONFIG_FILE_VARIABLE,
+      `${CONFIG_FILE_VARIABLE}: cannot read ${path}: ${(error as Error).message}`,
+    );
   }
   let value: unknown;
   try {
     value = JSON.parse(text);
   } catch (error) {
-    throw new ConfigError(CONFIG_FILE_VARIABLE, `${CONFIG_FILE_VARIABLE}: ${path} is not valid JSON: ${(error as Error).message}`);
+    throw new ConfigError(
+      CONFIG_FILE_VARIABLE,
+      `${CONFIG_FILE_VARIABLE}: ${path} is not valid JSON: ${(error as Error).message}`,
+    );
   }
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new ConfigError(CONFIG_FILE_VARIABLE, `${CONFIG_FILE_VARIABLE}: ${path} must hold one JSON object`);
+    throw new ConfigError(
+      CONFIG_FILE_VARIABLE,
+      `${CONFIG_FILE_VARIABLE}: ${path} must hold one JSON object`,
+    );
   }
   return value as Record<string, unknown>;
 }
@@ -123,7 +142,10 @@ function normalizeApiKeys(keys: (string | ApiKey)[]): ApiKey[] {
     }
   }
   if (new Set(normalized.map((entry) => entry.key)).size !== normalized.length) {
-    throw new ConfigError(environmentVariable('apiKeys'), `${environmentVariable('apiKeys')}: the same key is listed twice`);
+    throw new ConfigError(
+      environmentVariable('apiKeys'),
+      `${environmentVariable('apiKeys')}: the same key is listed twice`,
+    );
   }
   return normalized;
 }
@@ -131,7 +153,10 @@ function normalizeApiKeys(keys: (string | ApiKey)[]): ApiKey[] {
 function checkBackendFields(config: Config, fileExists: (path: string) => boolean): void {
   const require = (key: ConfigKey, why: string) => {
     if (config[key] === undefined) {
-      throw new ConfigError(environmentVariable(key), `${environmentVariable(key)} is required ${why}`);
+      throw new ConfigError(
+        environmentVariable(key),
+        `${environmentVariable(key)} is required ${why}`,
+      );
     }
   };
   if (config.backend === 'vllm') {

@@ -17,7 +17,11 @@ export class VerifierMetrics {
 
   constructor(options: { defaultMetrics?: boolean } = {}) {
     const registers = [this.registry];
-    this.rounds = new Counter({ name: 'specsteer_rounds_total', help: 'Draft rounds verified.', registers });
+    this.rounds = new Counter({
+      name: 'specsteer_rounds_total',
+      help: 'Draft rounds verified.',
+      registers,
+    });
     this.draftTokens = new Counter({
       name: 'specsteer_draft_tokens_total',
       help: 'Draft tokens received for verification.',
@@ -34,7 +38,11 @@ export class VerifierMetrics {
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
-    this.openSessions = new Gauge({ name: 'specsteer_open_sessions', help: 'Sessions open now.', registers });
+    this.openSessions = new Gauge({
+      name: 'specsteer_open_sessions',
+      help: 'Sessions open now.',
+      registers,
+    });
     this.openConnections = new Gauge({
       name: 'specsteer_open_connections',
       help: 'WebSocket connections open now.',
@@ -52,7 +60,8 @@ export class VerifierMetrics {
       labelNames: ['reason'],
       registers,
     });
-    if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: this.registry, prefix: 'specsteer_' });
+    if (options.defaultMetrics ?? true)
+      collectDefaultMetrics({ register: this.registry, prefix: 'specsteer_' });
   }
 
   roundVerified(draftTokens: number, acceptedTokens: number, seconds: number): void {

@@ -15,7 +15,12 @@ import {
 import { DEFAULT_LIMITS, type Limits } from '@specsteer/protocol';
 import WebSocket from 'ws';
 import type { VerifierBackend } from '../../src/backends/backend.ts';
-import { TABLE_STOP_TOKEN, TABLE_VOCAB_SIZE, referenceTable, tableTokenize } from './table-backend.ts';
+import {
+  TABLE_STOP_TOKEN,
+  TABLE_VOCAB_SIZE,
+  referenceTable,
+  tableTokenize,
+} from './table-backend.ts';
 
 // The device side of the tests: core's own session loop (runSpecSteer) with a
 // table drafter whose q depends on the private history, connected to the
@@ -55,11 +60,18 @@ export function socketFactory(
     });
 }
 
-export function generate(connect: TransportFactory, fingerprint: string, run: DeviceRun = {}): Promise<GenerationResult> {
+export function generate(
+  connect: TransportFactory,
+  fingerprint: string,
+  run: DeviceRun = {},
+): Promise<GenerationResult> {
   const messages = [{ role: 'user' as const, content: run.request ?? DEFAULT_REQUEST }];
   return runSpecSteer({
     connect,
-    drafter: new TableDrafter({ vocabSize: TABLE_VOCAB_SIZE, table: run.drafterTable ?? deviceTable }),
+    drafter: new TableDrafter({
+      vocabSize: TABLE_VOCAB_SIZE,
+      table: run.drafterTable ?? deviceTable,
+    }),
     contextTokens: tableTokenize(renderOfflinePrompt({ history: run.history ?? [], messages })),
     prompt: { messages },
     tokenizerFingerprint: fingerprint,
@@ -80,7 +92,11 @@ export function generate(connect: TransportFactory, fingerprint: string, run: De
 }
 
 /** The same generation against a bare core conversation in memory: what the server must reproduce exactly. */
-export function generateInMemory(backend: VerifierBackend, run: DeviceRun = {}, limits: Limits = DEFAULT_LIMITS) {
+export function generateInMemory(
+  backend: VerifierBackend,
+  run: DeviceRun = {},
+  limits: Limits = DEFAULT_LIMITS,
+) {
   const connect = inMemoryTransportFactory(
     () =>
       new VerifierConversation({

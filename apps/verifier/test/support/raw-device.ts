@@ -38,9 +38,14 @@ export class RawDevice {
     });
   }
 
-  static connect(url: string, options: { headers?: Record<string, string>; protocols?: string[] } = {}): Promise<RawDevice> {
+  static connect(
+    url: string,
+    options: { headers?: Record<string, string>; protocols?: string[] } = {},
+  ): Promise<RawDevice> {
     return new Promise((resolve, reject) => {
-      const socket = new WebSocket(url, options.protocols ?? [], { headers: options.headers ?? {} });
+      const socket = new WebSocket(url, options.protocols ?? [], {
+        headers: options.headers ?? {},
+      });
       socket.once('open', () => resolve(new RawDevice(socket)));
       socket.once('error', reject);
       socket.once('unexpected-response', (_request, response) =>
@@ -61,9 +66,15 @@ export class RawDevice {
   next(timeoutMs = 5_000): Promise<ServerMessage> {
     const queued = this.queue.shift();
     if (queued) return Promise.resolve(queued);
-    if (this.closeInfo) return Promise.reject(new Error(`socket closed (${this.closeInfo.code}) before a frame came`));
+    if (this.closeInfo)
+      return Promise.reject(
+        new Error(`socket closed (${this.closeInfo.code}) before a frame came`),
+      );
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`no frame within ${timeoutMs} ms`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`no frame within ${timeoutMs} ms`)),
+        timeoutMs,
+      );
       const waiter = (message: ServerMessage) => {
         clearTimeout(timer);
         resolve(message);

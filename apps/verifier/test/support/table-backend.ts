@@ -21,8 +21,16 @@ export const TABLE_VOCAB_SIZE = 64;
 /** The stop token of the table pair (boosted so that generations end). */
 export const TABLE_STOP_TOKEN = 1;
 
-export const referenceTable = randomNgramTable({ vocabSize: TABLE_VOCAB_SIZE, seed: 11, boost: { tokens: [TABLE_STOP_TOKEN], factor: 0.5 } });
-export const targetTable = randomNgramTable({ vocabSize: TABLE_VOCAB_SIZE, seed: 29, boost: { tokens: [TABLE_STOP_TOKEN], factor: 0.5 } });
+export const referenceTable = randomNgramTable({
+  vocabSize: TABLE_VOCAB_SIZE,
+  seed: 11,
+  boost: { tokens: [TABLE_STOP_TOKEN], factor: 0.5 },
+});
+export const targetTable = randomNgramTable({
+  vocabSize: TABLE_VOCAB_SIZE,
+  seed: 29,
+  boost: { tokens: [TABLE_STOP_TOKEN], factor: 0.5 },
+});
 
 /** One id per character; 0 and the stop token are never produced by text. */
 export function tableTokenize(text: string): TokenId[] {
@@ -49,8 +57,14 @@ export interface TableBackend extends VerifierBackend {
 }
 
 export async function createTableBackend(options: TableBackendOptions = {}): Promise<TableBackend> {
-  const targetScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: options.tables?.target ?? targetTable });
-  const referenceScorer = new TableScorer({ vocabSize: TABLE_VOCAB_SIZE, table: options.tables?.reference ?? referenceTable });
+  const targetScorer = new TableScorer({
+    vocabSize: TABLE_VOCAB_SIZE,
+    table: options.tables?.target ?? targetTable,
+  });
+  const referenceScorer = new TableScorer({
+    vocabSize: TABLE_VOCAB_SIZE,
+    table: options.tables?.reference ?? referenceTable,
+  });
   const behaviour = {
     delayMs: options.scoreDelayMs ?? 0,
     failure: options.scoringFailure ?? (() => undefined),
@@ -82,7 +96,11 @@ export async function createTableBackend(options: TableBackendOptions = {}): Pro
 /** The scorer as a model server behaves: each call takes time, and fails while the model is down. */
 function withBehaviour(
   scorer: Scorer,
-  behaviour: { delayMs: number; failure: () => Error | undefined; gate: (() => Promise<void>) | undefined },
+  behaviour: {
+    delayMs: number;
+    failure: () => Error | undefined;
+    gate: (() => Promise<void>) | undefined;
+  },
 ): Scorer {
   return {
     vocabSize: scorer.vocabSize,
@@ -90,7 +108,8 @@ function withBehaviour(
       const session = await scorer.openSession();
       return {
         async score(tokens, from, topK): Promise<PositionScore[]> {
-          if (behaviour.delayMs > 0) await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
+          if (behaviour.delayMs > 0)
+            await new Promise((resolve) => setTimeout(resolve, behaviour.delayMs));
           if (behaviour.gate !== undefined) await behaviour.gate();
           const failure = behaviour.failure();
           if (failure !== undefined) throw failure;

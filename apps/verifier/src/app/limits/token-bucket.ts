@@ -23,7 +23,10 @@ export class TokenBucket {
       this.tokens -= 1;
       return { allowed: true };
     }
-    return { allowed: false, retryAfterMs: Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000) };
+    return {
+      allowed: false,
+      retryAfterMs: Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000),
+    };
   }
 
   /** True when the bucket is full again, so a registry may forget it. */
@@ -34,7 +37,10 @@ export class TokenBucket {
 
   private refill(): void {
     const now = this.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond);
+    this.tokens = Math.min(
+      this.burst,
+      this.tokens + ((now - this.updatedAt) / 1000) * this.ratePerSecond,
+    );
     this.updatedAt = now;
   }
 }

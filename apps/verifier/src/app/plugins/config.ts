@@ -13,7 +13,9 @@ export default fp<{ config: Config }>(
   async (fastify, { config }) => {
     fastify.decorate('config', config);
     if (config.apiKeys.length === 0) {
-      fastify.log.warn('no API keys configured (SPECSTEER_API_KEYS): the verifier is open to anyone who can reach it');
+      fastify.log.warn(
+        'no API keys configured (SPECSTEER_API_KEYS): the verifier is open to anyone who can reach it',
+      );
     }
   },
   { name: 'specsteer-config' },

@@ -11,7 +11,10 @@ declare module 'fastify' {
 
 export default fp<{ defaultMetrics?: boolean }>(
   async (fastify, options) => {
-    fastify.decorate('metrics', new VerifierMetrics({ defaultMetrics: options.defaultMetrics ?? true }));
+    fastify.decorate(
+      'metrics',
+      new VerifierMetrics({ defaultMetrics: options.defaultMetrics ?? true }),
+    );
   },
   { name: 'specsteer-metrics' },
 );

@@ -12,7 +12,10 @@ declare module 'fastify' {
 export default fp(
   async (fastify) => {
     const { roundsPerSecond, rateLimitBurst } = fastify.config;
-    fastify.decorate('roundRateLimiter', new RoundRateLimiter({ roundsPerSecond, burst: rateLimitBurst }));
+    fastify.decorate(
+      'roundRateLimiter',
+      new RoundRateLimiter({ roundsPerSecond, burst: rateLimitBurst }),
+    );
   },
   { name: 'specsteer-round-rate-limit', dependencies: ['specsteer-config'] },
 );

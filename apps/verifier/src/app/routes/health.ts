@@ -11,11 +11,15 @@ const healthRoutes: FastifyPluginAsync = async (fastify) => {
 
   fastify.get('/readyz', async (_request, reply) => {
     if (fastify.connections.shuttingDown) return reply.code(503).send({ status: 'shutting-down' });
-    const ready = await withTimeout(fastify.backend.ready(), READY_CHECK_TIMEOUT_MS).catch((error: unknown) => {
-      fastify.log.warn({ err: error }, 'readiness check failed');
-      return false;
-    });
-    return reply.code(ready ? 200 : 503).send({ status: ready ? 'ready' : 'not-ready', backend: fastify.backend.name });
+    const ready = await withTimeout(fastify.backend.ready(), READY_CHECK_TIMEOUT_MS).catch(
+      (error: unknown) => {
+        fastify.log.warn({ err: error }, 'readiness check failed');
+        return false;
+      },
+    );
+    return reply
+      .code(ready ? 200 : 503)
+      .send({ status: ready ? 'ready' : 'not-ready', backend: fastify.backend.name });
   });
 
   fastify.get('/metrics', async (_request, reply) => {

@@ -21,7 +21,8 @@ const SERVER_INFO = { name: '@specsteer/verifier', version: '0.1.0' };
 const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
   const { config, backend, metrics, connections, roundRateLimiter } = fastify;
   const { limits, narrowed } = fitLimitsToBackend(limitsOf(config), capacityOf(backend));
-  if (narrowed.length > 0) fastify.log.warn({ narrowed, limits }, 'limits narrowed to what the backend can serve');
+  if (narrowed.length > 0)
+    fastify.log.warn({ narrowed, limits }, 'limits narrowed to what the backend can serve');
   const apiKeys = new ApiKeyRegistry(config.apiKeys);
 
   fastify.get(
@@ -35,7 +36,9 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
         }
         if (connections.size >= config.maxConnections) {
           metrics.upgradeRejected('capacity');
-          return reply.code(503).send({ error: 'this replica holds its maximum of connections; retry later' });
+          return reply
+            .code(503)
+            .send({ error: 'this replica holds its maximum of connections; retry later' });
         }
       },
     },
@@ -44,20 +47,33 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
       const log = request.log.child({ conn: id });
       let caller: Caller = { id: `addr:${request.ip}` };
       const presentedKey = upgradeApiKey(request.headers);
-      const upgradeCaller = presentedKey === undefined ? undefined : apiKeys.authenticate(presentedKey);
+      const upgradeCaller =
+        presentedKey === undefined ? undefined : apiKeys.authenticate(presentedKey);
       if (upgradeCaller !== undefined) caller = upgradeCaller;
 
       const hooks: ConversationHooks = {
         roundVerified: (event) => {
-          metrics.roundVerified(event.drafted, event.accepted, (event.scoreMs + event.verifyMs) / 1000);
+          metrics.roundVerified(
+            event.drafted,
+            event.accepted,
+            (event.scoreMs + event.verifyMs) / 1000,
+          );
           log.debug(
-            { drafted: event.drafted, accepted: event.accepted, scoreMs: event.scoreMs, verifyMs: event.verifyMs },
+            {
+              drafted: event.drafted,
+              accepted: event.accepted,
+              scoreMs: event.scoreMs,
+              verifyMs: event.verifyMs,
+            },
             'round verified',
           );
         },
         error: (event) => {
           metrics.errorSent(event.code);
-          log[event.scope === 'connection' ? 'info' : 'debug']({ code: event.code, scope: event.scope }, 'error sent');
+          log[event.scope === 'connection' ? 'info' : 'debug'](
+            { code: event.code, scope: event.scope },
+            'error sent',
+          );
         },
         sessionOpened: (event) => {
           metrics.sessionOpened();
@@ -107,7 +123,10 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
         metrics.connectionClosed();
         void connection.release(code);
       });
-      log.info({ caller: caller.id.startsWith('key:') ? caller.id : 'anonymous' }, 'connection opened');
+      log.info(
+        { caller: caller.id.startsWith('key:') ? caller.id : 'anonymous' },
+        'connection opened',
+      );
 
       if (!originAllowed(request.headers.origin, config.allowedOrigins)) {
         return connection.refuseAndClose(
@@ -119,7 +138,10 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
       }
       if (presentedKey !== undefined && upgradeCaller === undefined) {
         return connection.refuseAndClose(
-          new SpecSteerError(ErrorCode.UNAUTHORIZED, 'the API key on the upgrade request was not accepted'),
+          new SpecSteerError(
+            ErrorCode.UNAUTHORIZED,
+            'the API key on the upgrade request was not accepted',
+          ),
         );
       }
     },

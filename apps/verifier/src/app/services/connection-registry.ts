@@ -37,7 +37,9 @@ export class ConnectionRegistry {
 
   /** Check every connection for idleness; a failing check is logged by the caller, never thrown. */
   async sweepIdle(): Promise<void> {
-    await Promise.allSettled([...this.connections.values()].map((connection) => connection.sweepIdle()));
+    await Promise.allSettled(
+      [...this.connections.values()].map((connection) => connection.sweepIdle()),
+    );
   }
 
   /** Drain every connection; after `graceMs` terminate those still open. Returns how many had to be terminated. */
@@ -48,12 +50,17 @@ export class ConnectionRegistry {
     const graceOver = new Promise<'grace-over'>((resolve) => {
       timer = setTimeout(() => resolve('grace-over'), graceMs);
     });
-    const drained = Promise.allSettled(open.map((connection) => connection.drain())).then(() => 'drained' as const);
+    const drained = Promise.allSettled(open.map((connection) => connection.drain())).then(
+      () => 'drained' as const,
+    );
     const outcome = await Promise.race([drained, graceOver]);
     clearTimeout(timer);
     const stragglers = [...this.connections.values()];
     if (outcome === 'grace-over') for (const connection of stragglers) connection.terminate();
-    return { drained: open.length - stragglers.length, terminated: outcome === 'grace-over' ? stragglers.length : 0 };
+    return {
+      drained: open.length - stragglers.length,
+      terminated: outcome === 'grace-over' ? stragglers.length : 0,
+    };
   }
 }
 

@@ -1,5 +1,11 @@
 import type { VerifierConversation } from '@specsteer/core';
-import { ErrorCode, SpecSteerError, parseClientFrame, type Limits, type ServerMessage } from '@specsteer/protocol';
+import {
+  ErrorCode,
+  SpecSteerError,
+  parseClientFrame,
+  type Limits,
+  type ServerMessage,
+} from '@specsteer/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import type { RawData, WebSocket } from 'ws';
 import type { VerifierMetrics } from '../../metrics/verifier-metrics.ts';
@@ -117,7 +123,11 @@ export class DeviceConnection implements RegisteredConnection {
     const closedFrames = await this.options.conversation.expireIdleSessions();
     if (closedFrames.length > 0) this.send(closedFrames);
     const quietFor = this.now() - this.lastFrameAt;
-    if (this.state === 'open' && this.options.conversation.openSessions === 0 && quietFor >= this.options.limits.idleTimeoutMs) {
+    if (
+      this.state === 'open' &&
+      this.options.conversation.openSessions === 0 &&
+      quietFor >= this.options.limits.idleTimeoutMs
+    ) {
       this.refuseAndClose(
         new SpecSteerError(
           ErrorCode.IDLE_TIMEOUT,
@@ -133,9 +143,16 @@ export class DeviceConnection implements RegisteredConnection {
     this.frames++;
     this.lastFrameAt = this.now();
     // Binary frames go to the conversation as they are; the protocol parser refuses them with BAD_FRAME.
-    const frame = isBinary ? data : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : data.toString('utf8');
+    const frame = isBinary
+      ? data
+      : Array.isArray(data)
+        ? Buffer.concat(data).toString('utf8')
+        : data.toString('utf8');
     this.inFlight++;
-    if (this.inFlight >= MAX_FRAMES_IN_FLIGHT || this.options.socket.bufferedAmount > MAX_BUFFERED_BYTES) {
+    if (
+      this.inFlight >= MAX_FRAMES_IN_FLIGHT ||
+      this.options.socket.bufferedAmount > MAX_BUFFERED_BYTES
+    ) {
       this.pauseReading();
     }
     void this.handle(frame)
@@ -204,7 +221,10 @@ export class DeviceConnection implements RegisteredConnection {
 
   private maybeResumeReading(): void {
     if (!this.readingPaused || this.state !== 'open') return;
-    if (this.inFlight < MAX_FRAMES_IN_FLIGHT / 2 && this.options.socket.bufferedAmount <= MAX_BUFFERED_BYTES / 2) {
+    if (
+      this.inFlight < MAX_FRAMES_IN_FLIGHT / 2 &&
+      this.options.socket.bufferedAmount <= MAX_BUFFERED_BYTES / 2
+    ) {
       this.readingPaused = false;
       this.options.socket.resume();
     }

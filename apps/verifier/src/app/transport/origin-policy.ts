@@ -3,8 +3,12 @@
 // web pages from using a visitor's network position; non-browser clients send
 // no Origin and are governed by API keys instead.
 
-export function originAllowed(origin: string | undefined, allowedOrigins: readonly string[]): boolean {
-  if (origin === undefined || allowedOrigins.length === 0 || allowedOrigins.includes('*')) return true;
+export function originAllowed(
+  origin: string | undefined,
+  allowedOrigins: readonly string[],
+): boolean {
+  if (origin === undefined || allowedOrigins.length === 0 || allowedOrigins.includes('*'))
+    return true;
   let normalized: string;
   try {
     normalized = new URL(origin).origin;

@@ -6,7 +6,9 @@ import { chooseSubprotocol, upgradeApiKey } from './subprotocol.ts';
 describe('upgrade credentials', () => {
   it('reads a bearer header or a bearer subprotocol', () => {
     expect(upgradeApiKey({ authorization: 'Bearer abc' })).toBe('abc');
-    expect(upgradeApiKey({ 'sec-websocket-protocol': 'specsteer, specsteer.bearer.xyz' })).toBe('xyz');
+    expect(upgradeApiKey({ 'sec-websocket-protocol': 'specsteer, specsteer.bearer.xyz' })).toBe(
+      'xyz',
+    );
     expect(upgradeApiKey({ authorization: 'Basic abc' })).toBeUndefined();
     expect(upgradeApiKey({})).toBeUndefined();
   });
@@ -16,7 +18,10 @@ describe('upgrade credentials', () => {
   });
 
   it('authenticates configured keys only and labels callers without the key', () => {
-    const registry = new ApiKeyRegistry([{ key: 'first-key-0123456789' }, { key: 'second-key-0123456789', name: 'lab' }]);
+    const registry = new ApiKeyRegistry([
+      { key: 'first-key-0123456789' },
+      { key: 'second-key-0123456789', name: 'lab' },
+    ]);
     expect(registry.authenticate('second-key-0123456789')?.id).toBe('key:lab');
     expect(registry.authenticate('first-key-0123456789')?.id).toBe('key:#1');
     expect(registry.authenticate('first-key-012345678')).toBeUndefined();
