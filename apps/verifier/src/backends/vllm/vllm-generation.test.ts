@@ -4,9 +4,12 @@ import {
   renderOfflinePrompt,
   runSpecSteer,
   type GenerationResult,
+  type TransportFactory,
 } from '@specsteer/core';
 import { DEFAULT_LIMITS } from '@specsteer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { socketFactory } from '../../../test/support/device.ts';
+import { startVerifier } from '../../../test/support/verifier-harness.ts';
 import { LlamaDrafter } from '../../drafter/index.ts';
 import { startFakeVllm, type FakeVllmServer } from '../../testing/fake-vllm/fake-vllm-server.ts';
 import { LlamaModelEngine } from '../../testing/fake-vllm/llama-model-engine.ts';
@@ -77,28 +80,48 @@ describe.skipIf(pair === null)('a generation through the vLLM backend', () => {
     for (const engine of engines) await engine.dispose();
   });
 
-  function generate(backend: VerifierBackend, temperature: number): Promise<GenerationResult> {
-    const conversation = () =>
-      new VerifierConversation({
-        target: backend.target,
-        reference: backend.reference,
-        model: backend.model,
-        tokenizerFingerprint: backend.tokenizerFingerprint,
-        vocabSize: backend.vocabSize,
-        limits: DEFAULT_LIMITS,
-        tokenizePrompt: (chat) => backend.tokenizePrompt(chat),
-      });
+  /** The server side of one connection: core's conversation over `backend`, as the app runs it. */
+  const conversationOver = (backend: VerifierBackend) => () =>
+    new VerifierConversation({
+      target: backend.target,
+      reference: backend.reference,
+      model: backend.model,
+      tokenizerFingerprint: backend.tokenizerFingerprint,
+      vocabSize: backend.vocabSize,
+      limits: DEFAULT_LIMITS,
+      tokenizePrompt: (chat) => backend.tokenizePrompt(chat),
+    });
+
+  function run(
+    connect: TransportFactory,
+    fingerprint: string,
+    sampling: { temperature: number; maxTokens: number; stop: boolean },
+  ): Promise<GenerationResult> {
     return runSpecSteer({
-      connect: inMemoryTransportFactory(conversation),
+      connect,
       drafter,
       contextTokens,
-      // Token form: both servers score the very same public tokens.
+      // Token form: every server scores the very same public tokens.
       prompt: { tokens: publicPrompt },
-      tokenizerFingerprint: backend.tokenizerFingerprint,
-      sampling: { temperature, seed: 7, topK: 8, maxTokens: 24, stopTokens: [stopToken!] },
+      tokenizerFingerprint: fingerprint,
+      sampling: {
+        temperature: sampling.temperature,
+        seed: 7,
+        topK: 8,
+        maxTokens: sampling.maxTokens,
+        stopTokens: sampling.stop ? [stopToken!] : [],
+      },
       draftTokens: 4,
+      reconnect: { initialDelayMs: 10, maxAttempts: 5, replyTimeoutMs: 30_000 },
     });
   }
+
+  const generate = (backend: VerifierBackend, temperature: number) =>
+    run(inMemoryTransportFactory(conversationOver(backend)), backend.tokenizerFingerprint, {
+      temperature,
+      maxTokens: 24,
+      stop: true,
+    });
 
   it('drafts on a device context that ends with exactly the public tokens the cloud scores', () => {
     expect(contextTokens.slice(-(publicPrompt.length - 1))).toEqual(publicPrompt.slice(1));
@@ -117,4 +140,43 @@ describe.skipIf(pair === null)('a generation through the vLLM backend', () => {
       expect(viaVllm.finish).toBe(viaEmbedded.finish);
     },
   );
+  it('resumes on another verifier replica over WebSocket without losing a committed token', async () => {
+    const options = {
+      targetUrl: servers[0]!.url,
+      referenceUrl: servers[1]!.url,
+      timeoutMs: 10_000,
+      vocabSize: engines[0]!.vocabSize,
+    };
+    const replicaA = await startVerifier({ backend: await createVllmBackend(options) });
+    const replicaB = await startVerifier({ backend: await createVllmBackend(options) });
+    try {
+      let verdicts = 0;
+      replicaA.app.websocketServer.on('connection', (socket) => {
+        const send = socket.send.bind(socket);
+        socket.send = ((data: string, ...rest: never[]) => {
+          send(data, ...rest);
+          // Replica A goes away right after its 2nd verdict.
+          if (String(data).includes('"type":"verdict"') && ++verdicts === 2) socket.terminate();
+        }) as typeof socket.send;
+      });
+      let connections = 0;
+      const connect = socketFactory(() => (connections++ === 0 ? replicaA.url : replicaB.url));
+      const sampling = { temperature: 1, maxTokens: 24, stop: false };
+      const interrupted = await run(connect, vllm.tokenizerFingerprint, sampling);
+      const uninterrupted = await run(
+        inMemoryTransportFactory(conversationOver(vllm)),
+        vllm.tokenizerFingerprint,
+        sampling,
+      );
+      expect(connections).toBe(2);
+      expect(interrupted.metrics.resumes).toBe(1);
+      expect(interrupted.tokens).toHaveLength(24);
+      expect(interrupted.tokens).toEqual(uninterrupted.tokens);
+      const metricsB = (await replicaB.app.inject({ method: 'GET', url: '/metrics' })).body;
+      expect(Number(metricsB.match(/^specsteer_rounds_total (\d+)$/m)![1])).toBeGreaterThan(0);
+    } finally {
+      await replicaA.close();
+      await replicaB.close();
+    }
+  });
 });
