@@ -9,12 +9,12 @@
 set -eu
 SMALL=$1; LARGE=$2; OUT=$3; PREFIX=${4:-}
 TOK=tools/train/runs/tokenizer/tokenizer.model
+EVAL=${EVAL:-data/personaworld/eval.jsonl}
 REF=tools/train/runs/reference
 # The check prompt: the device context of the first eval task (private history + public request).
 PROMPT=$(/usr/bin/python3 -c "
 import json,sys; sys.path.insert(0,'tools/train/py')
-from eval_texts import task_text
-t=json.loads(open('data/personaworld/eval.jsonl').readline())
+t=json.loads(open('$EVAL').readline())
 print(''.join('<|history|>'+m+'<|end|>' for m in t['history'])+'<|user|>'+t['request']+'<|end|><|assistant|>')")
 mkdir -p "$OUT" "$REF"
 cp "$TOK" "$OUT/tokenizer.model"
