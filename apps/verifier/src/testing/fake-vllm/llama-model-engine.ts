@@ -42,13 +42,18 @@ export class LlamaModelEngine {
     this.contextSize = context.contextSize;
   }
 
-  static async load(modelPath: string, contextSize = 2048): Promise<LlamaModelEngine> {
+  /** Load a GGUF; the context defaults to the model's trained length (vLLM's default --max-model-len). */
+  static async load(modelPath: string, contextSize?: number): Promise<LlamaModelEngine> {
     const summary = await validateModelFile(modelPath);
     if (summary.bosId === null) throw new Error(`${modelPath} has no tokenizer.ggml.bos_token_id`);
     const llama = await cpuLlama();
     const model = await llama.loadModel({ modelPath });
     // threads: 1 — the default thread count is ~100× slower on 2 vCPUs (ENGINES.md).
-    const context = await model.createContext({ contextSize, threads: 1, sequences: 1 });
+    const context = await model.createContext({
+      contextSize: contextSize ?? summary.contextLength,
+      threads: 1,
+      sequences: 1,
+    });
     return new LlamaModelEngine(model, context, summary.tokens.length, summary.bosId as Token);
   }
 
