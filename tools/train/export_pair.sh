@@ -24,6 +24,9 @@ for size in small large; do
     --out "$OUT/${PREFIX}$size.gguf" --name "specsteer-$size" --f32
   /usr/bin/python3 tools/train/py/reference_outputs.py --ckpt "$CKPT" --tokenizer "$TOK" \
     --prompt "$PROMPT" --f32 --out "$REF/$size.json" --fixture "$OUT/${PREFIX}$size.fixture.json"
-  (cd tools/train && pnpm exec tsx src/check-export.ts "../../$OUT/${PREFIX}$size.gguf" "../../$REF/$size.json") \
-    | tee "$REF/$size.check.json"
+  # Once with llama.cpp's defaults (f16 KV cache: what the verifier runs), once in f32 throughout.
+  for kv in "" --f32-attention; do
+    (cd tools/train && pnpm exec tsx src/check-export.ts "../../$OUT/${PREFIX}$size.gguf" "../../$REF/$size.json" $kv) \
+      | tee "$REF/$size.check$kv.json"
+  done
 done

@@ -1,6 +1,7 @@
 // Checks one exported GGUF against what PyTorch and SentencePiece recorded at export
 // (py/reference_outputs.py): tokenizer ids, full next-token distributions, greedy continuation.
-// Usage: tsx src/check-export.ts <model.gguf> <reference.json>
+// Usage: tsx src/check-export.ts <model.gguf> <reference.json> [--f32-attention]
+// (--f32-attention: f32 KV cache and no flash attention, instead of llama.cpp's defaults)
 import { readFileSync } from 'node:fs';
 import type { Token } from 'node-llama-cpp';
 import {
@@ -26,7 +27,8 @@ async function main(): Promise<void> {
   if (!modelPath || !referencePath)
     throw new Error('usage: check-export <model.gguf> <reference.json>');
   const ref = JSON.parse(readFileSync(referencePath, 'utf8')) as Reference;
-  const loaded = await loadModel(modelPath);
+  const f32Attention = process.argv.includes('--f32-attention');
+  const loaded = await loadModel(modelPath, 1024, f32Attention);
 
   const pieces = vocabulary(loaded);
   const vocabSize = pieces.length;
@@ -64,6 +66,9 @@ async function main(): Promise<void> {
   const greedyMatch = JSON.stringify(greedy) === JSON.stringify(ref.greedyIds);
   const report = {
     modelPath,
+    attention: f32Attention
+      ? 'f32 KV cache, no flash attention'
+      : 'llama.cpp defaults (f16 KV cache)',
     vocabSize,
     vocabMatches: JSON.stringify(pieces) === JSON.stringify(ref.pieces),
     tokenizerSamples: ref.tokenizer.length,

@@ -24,10 +24,30 @@ export interface LoadedModel {
   dispose(): Promise<void>;
 }
 
-export async function loadModel(modelPath: string, contextSize = 1024): Promise<LoadedModel> {
+/**
+ * `f32Attention` keeps keys and values in f32 (llama.cpp's default is f16) and turns flash
+ * attention off: the export check uses it to separate that rounding (~1e-3 in probability on
+ * the trained pair) from any error in the exported weights (~2e-5).
+ */
+export async function loadModel(
+  modelPath: string,
+  contextSize = 1024,
+  f32Attention = false,
+): Promise<LoadedModel> {
   const llama = await cpuLlama();
   const model = await llama.loadModel({ modelPath });
-  const context = await model.createContext({ contextSize, threads: 1, sequences: 1 });
+  const context = await model.createContext({
+    contextSize,
+    threads: 1,
+    sequences: 1,
+    ...(f32Attention
+      ? {
+          experimentalKvCacheKeyType: 'F32',
+          experimentalKvCacheValueType: 'F32',
+          flashAttention: false,
+        }
+      : {}),
+  });
   const sequence = context.getSequence();
   const bos = model.tokens.bos;
   const end = model.tokens.eos;
