@@ -54,9 +54,8 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
       backend.vocabSize,
     );
     await session.close();
-    // Not bit-identical: the drafter decodes one token at a time, the scorer the whole block in one
-    // batch, and llama.cpp's batched matmul accumulates in another order. Measured: ≤ 1e-6 on the
-    // f16 interim export, 3.5e-6 on the f32 one; 1e-5 is float32 noise, far below any real shift.
+    // Neither side ever decodes a one-token batch (evaluateSuffix), whose kernels differ by ~2e-5;
+    // what remains is float32 rounding (measured 1.5e-7 on the f32 interim export).
     let worst = 0;
     s.forEach((position, i) => {
       const asDistribution = new Float64Array(backend.vocabSize);
@@ -66,7 +65,7 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
       worst = Math.max(worst, maxDifference(block.distributions[i]!, asDistribution));
       expect(argmax(block.distributions[i]!), `position ${i}`).toBe(position.top.ids[0]);
     });
-    expect(worst).toBeLessThanOrEqual(1e-5);
+    expect(worst).toBeLessThanOrEqual(1e-6);
   });
 
   it('gives the same q after commit (cache reused) as a fresh drafter given the whole context', async () => {
@@ -77,7 +76,8 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
     const committed = [...first.tokens.slice(0, 3), 40]; // 3 accepted, one recovered token
     const before = drafter.evaluatedTokens;
     await drafter.commit(committed);
-    expect(drafter.evaluatedTokens - before).toBe(1); // only the recovered token is evaluated
+    // Only the recovered token is new; the token before it is decoded with it (never a one-token batch).
+    expect(drafter.evaluatedTokens - before).toBe(2);
     const second = await drafter.draft(4, argmax, never);
 
     const fresh = await LlamaDrafter.create({ modelPath: pair!.referencePath, contextSize: 256 });

@@ -147,14 +147,15 @@ export class LlamaDrafter implements Drafter {
 
   /** Make the cache hold exactly `tokens`; returns q after them. */
   private async moveTo(tokens: readonly TokenId[]): Promise<Distribution> {
-    const { distributions, reusedTokens, evaluatedTokens } = await evaluateSuffix(
+    const { distributions, sharedTokens, evaluatedTokens } = await evaluateSuffix(
       this.sequence,
       tokens as readonly Token[],
       tokens.length - 1,
     );
     this.evaluatedTokens += evaluatedTokens;
+    // q after a prefix that did not change is still valid (decoding it again is bit-identical).
     for (const length of this.nextByLength.keys())
-      if (length > reusedTokens) this.nextByLength.delete(length);
+      if (length > sharedTokens) this.nextByLength.delete(length);
     const q = toDistribution(distributions[0]!, this.vocabSize);
     this.nextByLength.set(tokens.length, q);
     return q;

@@ -14,6 +14,8 @@ export interface SuffixEvaluation {
   distributions: NextTokenProbabilities[];
   /** Tokens that were already in the KV cache and were not evaluated again. */
   reusedTokens: number;
+  /** Length of the prefix the cache already held (some of it may have been decoded again). */
+  sharedTokens: number;
   /** Tokens evaluated by this call. */
   evaluatedTokens: number;
 }
@@ -25,6 +27,7 @@ export interface SuffixEvaluation {
  * distributions must be computed), the divergent suffix is erased, and only
  * the rest is evaluated: the per-round cost is the new tokens, not the whole
  * sequence (ENGINES.md: erase + re-evaluate gives bit-identical distributions).
+ * At least two tokens are evaluated (see below), so a round costs one more when it adds one.
  *
  * With no sampling options the probabilities are the raw full-vocabulary
  * softmax (node-llama-cpp's default temperature 0 skips the sampler chain).
@@ -44,7 +47,11 @@ export async function evaluateSuffix(
   while (shared < cached.length && shared < tokens.length && cached[shared] === tokens[shared]) {
     shared++;
   }
-  const keep = Math.min(shared, needFrom);
+  // Never decode a single token: llama.cpp computes a one-token batch with other matmul kernels
+  // than a batch of two or more, and the probabilities then differ by up to ~2e-5 (measured).
+  // Decoding at least the last two tokens keeps every result bit-identical however the
+  // sequence was split into calls: the drafter's q equals the scorer's s exactly (DESIGN.md §2).
+  const keep = Math.max(0, Math.min(shared, needFrom, tokens.length - 2));
   if (keep < sequence.nextTokenIndex) {
     await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);
   }
@@ -64,5 +71,10 @@ export async function evaluateSuffix(
     }
     distributions.push(probabilities);
   }
-  return { distributions, reusedTokens: keep, evaluatedTokens: tokens.length - keep };
+  return {
+    distributions,
+    reusedTokens: keep,
+    sharedTokens: shared,
+    evaluatedTokens: tokens.length - keep,
+  };
 }
