@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { buildApp } from '../src/app/app.ts';
+import { loadConfig } from '../src/config/index.ts';
+import { createTableBackend } from './support/table-backend.ts';
 import { startVerifier, type StartedVerifier } from './support/verifier-harness.ts';
 
 let verifier: StartedVerifier | undefined;
@@ -54,5 +57,25 @@ describe('health, readiness and metrics over HTTP', () => {
     expect(await ready()).toBe(true);
     await verifier.close();
     expect(await ready()).toBe(false);
+  });
+
+  it('answers a server fault with a bare 500; the details go to the log only', async () => {
+    const logs: string[] = [];
+    const app = await buildApp(
+      loadConfig({ env: {}, fileExists: () => true }),
+      { createBackend: () => createTableBackend(), defaultMetrics: false },
+      { logStream: { write: (line: string) => void logs.push(line) } },
+    );
+    app.get('/fault', async () => {
+      throw new Error('disk /srv/secret is full');
+    });
+    try {
+      const response = await app.inject({ method: 'GET', url: '/fault' });
+      expect(response.statusCode).toBe(500);
+      expect(response.json()).toEqual({ error: 'internal server error' });
+      expect(logs.some((line) => line.includes('disk /srv/secret is full'))).toBe(true);
+    } finally {
+      await app.close();
+    }
   });
 });
