@@ -54,7 +54,7 @@ describe('specsteer CLI', () => {
         '--prompt',
         'Drop Shaplurk a line about the capital of Plibreisk.',
         '--max-tokens',
-        '16',
+        '8',
         '--seed',
         '3',
         '--small-model',

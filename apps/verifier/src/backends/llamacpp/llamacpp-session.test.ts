@@ -79,7 +79,7 @@ describe.skipIf(pair === null)("core's session loop over the embedded llama.cpp 
       contextTokens,
       prompt: { messages },
       tokenizerFingerprint: backend.tokenizerFingerprint,
-      sampling: { temperature: 0.8, seed: 11, topK: 20, maxTokens: 40, stopTokens },
+      sampling: { temperature: 0.8, seed: 11, topK: 20, maxTokens: 24, stopTokens },
       draftTokens: 8,
       reconnect: { initialDelayMs: 1 },
     });
@@ -89,7 +89,7 @@ describe.skipIf(pair === null)("core's session loop over the embedded llama.cpp 
     const frames: string[] = [];
     const result = await generate({ frames });
     expect(['stop', 'length']).toContain(result.finish);
-    expect(result.tokens.length).toBeLessThanOrEqual(40);
+    expect(result.tokens.length).toBeLessThanOrEqual(24);
     expect(result.origins).toHaveLength(result.tokens.length);
     expect(result.metrics.rounds).toBeGreaterThan(0);
     expect(frames.length).toBeGreaterThan(4);
