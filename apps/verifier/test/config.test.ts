@@ -29,6 +29,7 @@ describe('configuration', () => {
         SPECSTEER_API_KEYS: 'alpha-key-0123456789, beta-key-0123456789',
         SPECSTEER_ALLOWED_ORIGINS: 'https://app.example',
         SPECSTEER_MAX_FRAME_BYTES: '4096',
+        SPECSTEER_TRUST_PROXY: 'true',
       },
       fileExists: anyFileExists,
     });
@@ -39,6 +40,7 @@ describe('configuration', () => {
     ]);
     expect(config.allowedOrigins).toEqual(['https://app.example']);
     expect(config.maxFrameBytes).toBe(4096);
+    expect(config.trustProxy).toBe(true);
   });
 
   it('lets the environment override the JSON file, which may give per-key rate limits', () => {
@@ -86,6 +88,7 @@ describe('configuration', () => {
     [{ SPECSTEER_API_KEYS: 'same-key-0123456789,same-key-0123456789' }, 'SPECSTEER_API_KEYS'],
     [{ SPECSTEER_ALLOWED_ORIGINS: 'not a url' }, 'SPECSTEER_ALLOWED_ORIGINS'],
     [{ SPECSTEER_MAX_FRAME_BYTES: '100' }, 'SPECSTEER_MAX_FRAME_BYTES'],
+    [{ SPECSTEER_TRUST_PROXY: 'maybe' }, 'SPECSTEER_TRUST_PROXY'],
     [{ SPECSTEER_MAX_DRAFT_TOKENS: '65' }, 'SPECSTEER_MAX_DRAFT_TOKENS'],
     [{ SPECSTEER_MAX_TOP_K: '1000' }, 'SPECSTEER_MAX_TOP_K'],
     [{ SPECSTEER_BACKEND: 'vllm' }, 'SPECSTEER_VLLM_TARGET_URL'],

@@ -71,6 +71,7 @@ export async function buildApp(
     // A resume frame can hold a prompt plus committed tokens; HTTP bodies are not used otherwise.
     bodyLimit: 64 * 1024,
     return503OnClosing: true,
+    trustProxy: config.trustProxy,
     // Loading a GGUF pair and draining connections both take longer than Fastify's default 10 s.
     pluginTimeout: Math.max(120_000, config.shutdownGraceMs + 10_000),
   });

@@ -3,11 +3,12 @@ import type { ConfigKey } from './schema.ts';
 // How each configuration key is spelled in the environment and how its string
 // value is read. Values are only parsed here; the schema decides what is valid.
 
-type ValueKind = 'string' | 'number' | 'list';
+type ValueKind = 'string' | 'number' | 'boolean' | 'list';
 
 const KINDS: Record<ConfigKey, ValueKind> = {
   host: 'string',
   port: 'number',
+  trustProxy: 'boolean',
   logLevel: 'string',
   backend: 'string',
   targetModelPath: 'string',
@@ -65,6 +66,14 @@ export function parseEnvironmentValue(key: ConfigKey, raw: string): unknown {
       const trimmed = raw.trim();
       const value = Number(trimmed);
       return trimmed !== '' && Number.isFinite(value) ? value : raw;
+    }
+    case 'boolean': {
+      const word = raw.trim().toLowerCase();
+      return word === 'true' || word === '1'
+        ? true
+        : word === 'false' || word === '0'
+          ? false
+          : raw;
     }
     case 'list':
       return raw

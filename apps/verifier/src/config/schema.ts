@@ -22,6 +22,11 @@ export type ApiKey = z.infer<typeof ApiKeySchema>;
 export const ConfigSchema = z.strictObject({
   host: z.string().min(1).default('127.0.0.1'),
   port: port.default(8787),
+  /**
+   * Behind a load balancer, take the client address from X-Forwarded-For (the
+   * per-address round budget of an open server needs it). Only when the balancer sets it.
+   */
+  trustProxy: z.boolean().default(false),
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   backend: z.enum(['llamacpp', 'vllm']).default('llamacpp'),
