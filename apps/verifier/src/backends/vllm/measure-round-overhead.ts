@@ -1,15 +1,19 @@
 // The verifier's own cost per round on the vLLM backend, without any model:
-// two loopback HTTP servers answer every scoring request at once with a
-// vLLM-shaped body for the sequence, and a round is the target and reference
-// requests together (as the conversation runs them). What remains is HTTP,
-// reading the body and building the PositionScores: the overhead the verifier
-// adds on top of vLLM's own latency.
+// two loopback HTTP servers (in a child process, so their work is not
+// counted) answer every scoring request at once with a vLLM-shaped body for
+// the sequence, and a round is the target and reference requests together
+// (as the conversation runs them). What remains is HTTP, reading the body and
+// building the PositionScores: the overhead the verifier adds on top of
+// vLLM's own latency. CPU time is reported next to wall time because the
+// build machines are shared (wall time there says more about the neighbours).
 //
 //   pnpm exec tsx apps/verifier/src/backends/vllm/measure-round-overhead.ts
 //
-// Prints p50/p99 per sequence length for k = 8, K = 20 (200 rounds each).
+// Prints, per sequence length (k = 8, K = 20, 200 rounds each), wall p50/p99
+// and the verifier process's CPU milliseconds per round.
 
-import { createServer, type Server } from 'node:http';
+import { fork } from 'node:child_process';
+import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VllmClient } from './vllm-client.ts';
 import { VllmScorer } from './vllm-scorer.ts';
@@ -41,54 +45,72 @@ function vllmBody(tokens: number[]): string {
   );
 }
 
-async function cannedServer(body: string): Promise<{ server: Server; url: string }> {
-  const server = createServer((request, response) => {
-    request.resume();
-    request.on('end', () => {
-      response.writeHead(200, { 'content-type': 'application/json' });
-      response.end(body);
+/** Child mode: serve `body` for sequence length argv[3] on two ports, print them, wait. */
+async function serveCanned(n: number): Promise<void> {
+  const body = vllmBody(Array.from({ length: n }, (_, i) => (i * 7919) % 4000));
+  const urls: string[] = [];
+  for (let i = 0; i < 2; i++) {
+    const server = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.writeHead(200, { 'content-type': 'application/json' });
+        response.end(body);
+      });
     });
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    urls.push(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  }
+  process.send!({ urls, bytes: body.length });
 }
 
 const percentile = (sorted: number[], q: number) =>
   sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]!;
 
-const rows = ['tokens  body_KiB  p50_ms  p99_ms'];
-for (const n of [64, 256, 1024, 2048]) {
-  const tokens = Array.from({ length: n }, (_, i) => (i * 7919) % 4000);
-  const body = vllmBody(tokens);
-  const servers = await Promise.all([cannedServer(body), cannedServer(body)]);
-  const scorers = servers.map(
-    ({ url }, i) =>
-      new VllmScorer({
-        client: new VllmClient({
-          role: i === 0 ? 'target' : 'reference',
-          baseUrl: url,
-          timeoutMs: 10_000,
+async function measure(): Promise<void> {
+  const rows = ['tokens  body_KiB  wall_p50_ms  wall_p99_ms  cpu_ms_per_round'];
+  for (const n of [64, 256, 1024, 2048]) {
+    const child = fork(new URL(import.meta.url).pathname, ['serve', String(n)], {
+      execArgv: process.execArgv,
+    });
+    const { urls, bytes } = await new Promise<{ urls: string[]; bytes: number }>((resolve) =>
+      child.once('message', (message) => resolve(message as { urls: string[]; bytes: number })),
+    );
+    const tokens = Array.from({ length: n }, (_, i) => (i * 7919) % 4000);
+    const scorers = urls.map(
+      (url, i) =>
+        new VllmScorer({
+          client: new VllmClient({
+            role: i === 0 ? 'target' : 'reference',
+            baseUrl: url,
+            timeoutMs: 30_000,
+          }),
+          model: 'm',
+          vocabSize: 8192,
+          maxTopK: K,
         }),
-        model: 'm',
-        vocabSize: 8192,
-        maxTopK: K,
-      }),
-  );
-  const times: number[] = [];
-  for (let round = 0; round < ROUNDS; round++) {
-    const started = performance.now();
-    await Promise.all(scorers.map((scorer) => scorer.score(tokens, n - DRAFT, K)));
-    times.push(performance.now() - started);
+    );
+    const times: number[] = [];
+    const cpuBefore = process.cpuUsage();
+    for (let round = 0; round < ROUNDS; round++) {
+      const started = performance.now();
+      await Promise.all(scorers.map((scorer) => scorer.score(tokens, n - DRAFT, K)));
+      times.push(performance.now() - started);
+    }
+    const cpu = process.cpuUsage(cpuBefore);
+    child.kill();
+    times.sort((a, b) => a - b);
+    rows.push(
+      [
+        String(n).padStart(6),
+        (bytes / 1024).toFixed(0).padStart(8),
+        percentile(times, 0.5).toFixed(2).padStart(11),
+        percentile(times, 0.99).toFixed(2).padStart(11),
+        ((cpu.user + cpu.system) / 1000 / ROUNDS).toFixed(2).padStart(16),
+      ].join('  '),
+    );
   }
-  times.sort((a, b) => a - b);
-  rows.push(
-    [
-      String(n).padStart(6),
-      (body.length / 1024).toFixed(0).padStart(8),
-      percentile(times, 0.5).toFixed(2).padStart(6),
-      percentile(times, 0.99).toFixed(2).padStart(6),
-    ].join('  '),
-  );
-  for (const { server } of servers) server.close();
+  process.stdout.write(rows.join('\n') + '\n');
 }
-process.stdout.write(rows.join('\n') + '\n');
+
+if (process.argv[2] === 'serve') await serveCanned(Number(process.argv[3]));
+else await measure();
