@@ -25,6 +25,8 @@ import { createVllmBackend, type VllmBackend } from './index.ts';
 // token must be the same.
 
 const pair = testModelPair();
+/** Whole generations on a shared 2-vCPU machine: generous, they take seconds when it is quiet. */
+const GENERATION_TIMEOUT_MS = 180_000;
 
 const messages = [
   { role: 'user' as const, content: 'Write a note to the team about the capital of Varnia.' },
@@ -139,44 +141,50 @@ describe.skipIf(pair === null)('a generation through the vLLM backend', () => {
       expect(viaVllm.origins).toEqual(viaEmbedded.origins);
       expect(viaVllm.finish).toBe(viaEmbedded.finish);
     },
+    GENERATION_TIMEOUT_MS,
   );
-  it('resumes on another verifier replica over WebSocket without losing a committed token', async () => {
-    const options = {
-      targetUrl: servers[0]!.url,
-      referenceUrl: servers[1]!.url,
-      timeoutMs: 10_000,
-      vocabSize: engines[0]!.vocabSize,
-    };
-    const replicaA = await startVerifier({ backend: await createVllmBackend(options) });
-    const replicaB = await startVerifier({ backend: await createVllmBackend(options) });
-    try {
-      let verdicts = 0;
-      replicaA.app.websocketServer.on('connection', (socket) => {
-        const send = socket.send.bind(socket);
-        socket.send = ((data: string, ...rest: never[]) => {
-          send(data, ...rest);
-          // Replica A goes away right after its 2nd verdict.
-          if (String(data).includes('"type":"verdict"') && ++verdicts === 2) socket.terminate();
-        }) as typeof socket.send;
-      });
-      let connections = 0;
-      const connect = socketFactory(() => (connections++ === 0 ? replicaA.url : replicaB.url));
-      const sampling = { temperature: 1, maxTokens: 24, stop: false };
-      const interrupted = await run(connect, vllm.tokenizerFingerprint, sampling);
-      const uninterrupted = await run(
-        inMemoryTransportFactory(conversationOver(vllm)),
-        vllm.tokenizerFingerprint,
-        sampling,
-      );
-      expect(connections).toBe(2);
-      expect(interrupted.metrics.resumes).toBe(1);
-      expect(interrupted.tokens).toHaveLength(24);
-      expect(interrupted.tokens).toEqual(uninterrupted.tokens);
-      const metricsB = (await replicaB.app.inject({ method: 'GET', url: '/metrics' })).body;
-      expect(Number(metricsB.match(/^specsteer_rounds_total (\d+)$/m)![1])).toBeGreaterThan(0);
-    } finally {
-      await replicaA.close();
-      await replicaB.close();
-    }
-  });
+
+  it(
+    'resumes on another verifier replica over WebSocket without losing a committed token',
+    async () => {
+      const options = {
+        targetUrl: servers[0]!.url,
+        referenceUrl: servers[1]!.url,
+        timeoutMs: 10_000,
+        vocabSize: engines[0]!.vocabSize,
+      };
+      const replicaA = await startVerifier({ backend: await createVllmBackend(options) });
+      const replicaB = await startVerifier({ backend: await createVllmBackend(options) });
+      try {
+        let verdicts = 0;
+        replicaA.app.websocketServer.on('connection', (socket) => {
+          const send = socket.send.bind(socket);
+          socket.send = ((data: string, ...rest: never[]) => {
+            send(data, ...rest);
+            // Replica A goes away right after its 2nd verdict.
+            if (String(data).includes('"type":"verdict"') && ++verdicts === 2) socket.terminate();
+          }) as typeof socket.send;
+        });
+        let connections = 0;
+        const connect = socketFactory(() => (connections++ === 0 ? replicaA.url : replicaB.url));
+        const sampling = { temperature: 1, maxTokens: 24, stop: false };
+        const interrupted = await run(connect, vllm.tokenizerFingerprint, sampling);
+        const uninterrupted = await run(
+          inMemoryTransportFactory(conversationOver(vllm)),
+          vllm.tokenizerFingerprint,
+          sampling,
+        );
+        expect(connections).toBe(2);
+        expect(interrupted.metrics.resumes).toBe(1);
+        expect(interrupted.tokens).toHaveLength(24);
+        expect(interrupted.tokens).toEqual(uninterrupted.tokens);
+        const metricsB = (await replicaB.app.inject({ method: 'GET', url: '/metrics' })).body;
+        expect(Number(metricsB.match(/^specsteer_rounds_total (\d+)$/m)![1])).toBeGreaterThan(0);
+      } finally {
+        await replicaA.close();
+        await replicaB.close();
+      }
+    },
+    GENERATION_TIMEOUT_MS,
+  );
 });
