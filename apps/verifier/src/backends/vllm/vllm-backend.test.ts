@@ -155,6 +155,15 @@ describe.skipIf(pair === null)('vLLM backend against a vLLM-shaped server over l
         { role: 'user', content: 'Reply to Sam about the founder of Quessa.' },
       ]);
       expect(prompt).toEqual(expected);
+      // And every fixture text, through /tokenize as the fingerprint probes go.
+      for (const { text, ids } of fixture!.tokenizer) {
+        const response = await fetch(`${target.url}/tokenize`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: text, add_special_tokens: false }),
+        });
+        expect(((await response.json()) as { tokens: number[] }).tokens, text).toEqual(ids);
+      }
     },
   );
 
