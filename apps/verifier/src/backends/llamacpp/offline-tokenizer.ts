@@ -1,19 +1,46 @@
-import { renderPublicPrompt, type ChatMessage, type TokenId } from '@specsteer/core';
+import {
+  OFFLINE_MARKERS,
+  renderPublicPrompt,
+  type ChatMessage,
+  type TokenId,
+} from '@specsteer/core';
 import type { LlamaModel } from 'node-llama-cpp';
 
+const MARKER_PATTERN = new RegExp(
+  `(${Object.values(OFFLINE_MARKERS)
+    .map((marker) => marker.replace(/[|]/g, '\\|'))
+    .join('|')})`,
+);
+
 /**
- * The tokenizer of the offline model pair as llama.cpp runs it. Markers such
- * as `<|user|>` are user-defined symbols of the SentencePiece model, which
- * llama.cpp matches even with special-token parsing off; keeping it off means
- * a text containing "<s>" or "</s>" stays text instead of becoming BOS/EOS.
- * (Core's template also refuses markers inside message texts.)
+ * The tokenizer of the offline model pair as llama.cpp runs it. The chat
+ * markers are single pieces of the SentencePiece model, but llama.cpp treats
+ * `<|end|>` (the end-of-generation token) as a control token, matched only
+ * with special-token parsing on — which would also turn a literal "<s>" in a
+ * text into BOS. So the markers are mapped to their ids here and only the
+ * text between them is tokenized, with special parsing off: ids equal
+ * SentencePiece's (the training export's fixture checks it).
  */
 export class OfflineTokenizer {
-  constructor(private readonly model: LlamaModel) {}
+  private readonly markerIds = new Map<string, TokenId>();
+
+  constructor(private readonly model: LlamaModel) {
+    for (const marker of Object.values(OFFLINE_MARKERS)) {
+      const ids = model.tokenize(marker, true) as TokenId[];
+      if (ids.length === 1) this.markerIds.set(marker, ids[0]!);
+    }
+  }
 
   /** Token ids of `text` without BOS (what core's fingerprint hashes). */
   tokenize(text: string): TokenId[] {
-    return this.model.tokenize(text, false) as TokenId[];
+    const ids: TokenId[] = [];
+    for (const part of text.split(MARKER_PATTERN)) {
+      if (part === '') continue;
+      const markerId = this.markerIds.get(part);
+      if (markerId !== undefined) ids.push(markerId);
+      else ids.push(...(this.model.tokenize(part, false) as TokenId[]));
+    }
+    return ids;
   }
 
   /** BOS, which llama.cpp's tokenize does not add (ENGINES.md). */
