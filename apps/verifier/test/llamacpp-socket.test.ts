@@ -119,8 +119,20 @@ describe.skipIf(pair === null)(
       expect(resumed.tokens).toEqual(straight.tokens);
     });
 
-    it('keeps the history canary out of every log line, at trace level', async () => {
+    it('keeps the history canary out of every frame the server receives and every log line, at trace level', async () => {
+      const received: string[] = [];
+      const capture = (socket: WebSocket) =>
+        socket.on('message', (data) => received.push(data.toString()));
+      server.app.websocketServer.on('connection', capture);
       await run(socketFactory(server.url), 23);
+      server.app.websocketServer.off('connection', capture);
+      expect(received.some((frame) => frame.includes('"type":"draft"'))).toBe(true);
+      // As text, and as the model's token ids (the way history would travel if it leaked into a prompt).
+      const canaryIds = backend.tokenizer.tokenize(CANARY).join(',');
+      for (const frame of received) {
+        expect(frame).not.toContain(CANARY);
+        expect(frame.replace(/\s/g, '')).not.toContain(canaryIds);
+      }
       expect(server.logs.length).toBeGreaterThan(5);
       for (const line of server.logs) expect(line).not.toContain(CANARY);
     });
