@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { opened, welcomed } from './support/handshake.ts';
+import { RawDevice } from './support/raw-device.ts';
 import { startVerifier, type StartedVerifier } from './support/verifier-harness.ts';
 
 // A device that sends faster than the models score: once 64 frames of one
@@ -47,5 +48,18 @@ describe('backpressure', () => {
     expect(answers.filter((a) => a.type === 'verdict')).toHaveLength(4);
     expect(answers.filter((a) => a.type === 'verdict' || a.type === 'error')).toHaveLength(frames);
     expect(serverSocket.isPaused).toBe(false);
+  });
+
+  it('refuses upgrades past SPECSTEER_MAX_CONNECTIONS with HTTP 503 and counts them', async () => {
+    server = await startVerifier({ env: { SPECSTEER_MAX_CONNECTIONS: '2' } });
+    const first = await welcomed(server.url, server.backend.tokenizerFingerprint);
+    await welcomed(server.url, server.backend.tokenizerFingerprint);
+    await expect(RawDevice.connect(server.url)).rejects.toThrow('HTTP 503');
+    const metrics = (await server.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('specsteer_rejected_upgrades_total{reason="capacity"} 1');
+    first.close();
+    await first.closed;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await welcomed(server.url, server.backend.tokenizerFingerprint);
   });
 });
