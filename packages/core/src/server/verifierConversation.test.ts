@@ -68,10 +68,20 @@ function harness(
   });
   const send = (message: object): Promise<ConversationReply> =>
     conversation.handleFrame(JSON.stringify(message));
+  /** The one answer to `message`; a session-scope error is followed by `closed` (reason error). */
   const one = async (message: object): Promise<ServerMessage> => {
     const reply = await send(message);
-    expect(reply.messages).toHaveLength(1);
-    return reply.messages[0]!;
+    const [first, ...rest] = reply.messages;
+    if (first?.type === 'error' && rest.length === 1) {
+      expect(rest[0]).toMatchObject({
+        type: 'closed',
+        sessionId: first.sessionId,
+        reason: 'error',
+      });
+    } else {
+      expect(rest).toHaveLength(0);
+    }
+    return first!;
   };
   return { conversation, verifier, events, send, one };
 }
@@ -302,7 +312,15 @@ describe('VerifierConversation: every protocol error, provoked by its cause', ()
     await h.one(hello);
     await h.one(open('a'));
     await h.one(open('b'));
-    expectError(await h.one(draft('a', 1, [1])), ErrorCode.OUT_OF_ORDER_ROUND, 'a');
+    const skipped = await h.send(draft('a', 1, [1]));
+    expectError(skipped.messages[0]!, ErrorCode.OUT_OF_ORDER_ROUND, 'a');
+    expect(skipped.messages[1]).toEqual({
+      type: 'closed',
+      sessionId: 'a',
+      reason: 'error',
+      committedTokens: 0,
+    });
+    expect(skipped.endConnection).toBe(false);
     expectError(await h.one(draft('a', 0, [1])), ErrorCode.UNKNOWN_SESSION, 'a');
     expect((await h.one(draft('b', 0, [1]))).type).toBe('verdict');
     expectError(await h.one(draft('b', 1, [1])), ErrorCode.OUT_OF_ORDER_ROUND, 'b');

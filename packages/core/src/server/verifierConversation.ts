@@ -559,12 +559,22 @@ export class VerifierConversation {
   private async refuse(error: SpecSteerError): Promise<ConversationReply> {
     const scope = this.handshake === 'welcomed' ? error.scope : 'connection';
     this.hooks.error?.({ code: error.code, scope });
+    const messages: ServerMessage[] = [error.toFrame() as ServerMessage];
     if (scope === 'session' && error.sessionId !== undefined) {
+      // A session-scope error drops the session; `closed` says so (protocol README, "close").
       const session = this.sessions.get(error.sessionId);
-      if (session !== undefined) await this.forget(session, 'error');
+      if (session !== undefined) {
+        await this.forget(session, 'error');
+        messages.push({
+          type: 'closed',
+          sessionId: session.id,
+          reason: 'error',
+          committedTokens: session.output.length,
+        });
+      }
     }
     if (scope === 'connection') await this.dispose();
-    return { messages: [error.toFrame() as ServerMessage], endConnection: scope === 'connection' };
+    return { messages, endConnection: scope === 'connection' };
   }
 
   private reply(messages: ServerMessage[]): ConversationReply {
