@@ -13,33 +13,10 @@
 import { positionScores } from './position-scores.ts';
 import { parseScoringBody } from './prompt-logprobs-tail.ts';
 import { CompletionResponseSchema } from './vllm-wire.ts';
+import { syntheticScoringBody } from './synthetic-scoring-body.ts';
 
 const K = 20;
 const DRAFT = 8;
-
-/** A vLLM-shaped body for an n-token prompt: each entry holds the actual token plus the top K. */
-function vllmBody(tokens: number[]): string {
-  const entries = ['null'];
-  for (let j = 1; j < tokens.length; j++) {
-    const fields = [`"${tokens[j]}":{"logprob":-3.2109876,"rank":27,"decoded_token":" word"}`];
-    for (let r = 1; r <= K; r++) {
-      fields.push(
-        `"${5000 + r}":{"logprob":${(-0.1 * r).toFixed(7)},"rank":${r},"decoded_token":" w${r}"}`,
-      );
-    }
-    entries.push(`{${fields.join(',')}}`);
-  }
-  const top = Array.from(
-    { length: K },
-    (_, r) => `"token_id:${5000 + r + 1}":${(-0.1 * (r + 1)).toFixed(7)}`,
-  );
-  return (
-    `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"x",` +
-    `"logprobs":{"text_offset":[0],"token_logprobs":[-0.1],"tokens":["token_id:5001"],"top_logprobs":[{${top.join(',')}}]},` +
-    `"finish_reason":"length","stop_reason":null,"prompt_logprobs":[${entries.join(',')}]}],` +
-    `"usage":{"prompt_tokens":${tokens.length},"total_tokens":${tokens.length + 1},"completion_tokens":1}}`
-  );
-}
 
 function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);
@@ -49,7 +26,7 @@ function median(values: number[]): number {
 const rows: string[] = ['tokens  body_KiB  full_parse_ms  tail_reader_ms'];
 for (const n of [128, 512, 1024, 2048, 4096]) {
   const tokens = Array.from({ length: n }, (_, i) => (i * 7919) % 4000);
-  const body = vllmBody(tokens);
+  const body = syntheticScoringBody(tokens, K);
   const from = n - DRAFT;
   const full: number[] = [];
   const tail: number[] = [];

@@ -17,37 +17,18 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { VllmClient } from './vllm-client.ts';
 import { VllmScorer } from './vllm-scorer.ts';
+import { syntheticScoringBody } from './synthetic-scoring-body.ts';
 
 const K = 20;
 const DRAFT = 8;
 const ROUNDS = 200;
 
-function vllmBody(tokens: number[]): string {
-  const entries = ['null'];
-  for (let j = 1; j < tokens.length; j++) {
-    const fields = [`"${tokens[j]}":{"logprob":-3.2109876,"rank":27,"decoded_token":" word"}`];
-    for (let r = 1; r <= K; r++) {
-      fields.push(
-        `"${5000 + r}":{"logprob":${(-0.1 * r).toFixed(7)},"rank":${r},"decoded_token":" w${r}"}`,
-      );
-    }
-    entries.push(`{${fields.join(',')}}`);
-  }
-  const top = Array.from(
-    { length: K },
-    (_, r) => `"token_id:${5001 + r}":${(-0.1 * (r + 1)).toFixed(7)}`,
-  );
-  return (
-    `{"id":"cmpl-1","object":"text_completion","created":1,"model":"m","choices":[{"index":0,"text":"x",` +
-    `"logprobs":{"text_offset":[0],"token_logprobs":[-0.1],"tokens":["token_id:5001"],"top_logprobs":[{${top.join(',')}}]},` +
-    `"finish_reason":"length","stop_reason":null,"prompt_logprobs":[${entries.join(',')}]}],` +
-    `"usage":{"prompt_tokens":${tokens.length},"total_tokens":${tokens.length + 1},"completion_tokens":1}}`
-  );
-}
-
 /** Child mode: serve `body` for sequence length argv[3] on two ports, print them, wait. */
 async function serveCanned(n: number): Promise<void> {
-  const body = vllmBody(Array.from({ length: n }, (_, i) => (i * 7919) % 4000));
+  const body = syntheticScoringBody(
+    Array.from({ length: n }, (_, i) => (i * 7919) % 4000),
+    K,
+  );
   const urls: string[] = [];
   for (let i = 0; i < 2; i++) {
     const server = createServer((request, response) => {
