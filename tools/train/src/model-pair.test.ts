@@ -27,10 +27,9 @@ describe('the committed model pair is complete', () => {
   it.runIf(cardExists)('models/ holds both GGUF files, their fixtures and the tokenizer', () => {
     expect(modelFiles.filter((f) => !existsSync(file(f)))).toEqual([]);
   });
-  it.skipIf(cardExists)(
-    'models/ has no MODEL_CARD.md yet: pair tests skipped until the pair is committed',
-    () => {},
-  );
+  if (!cardExists) {
+    it.skip('models/ has no MODEL_CARD.md yet: pair tests skipped until the pair is committed', () => {});
+  }
 });
 
 describe.runIf(cardExists)('the model pair in node-llama-cpp', () => {
