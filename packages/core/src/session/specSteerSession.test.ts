@@ -200,8 +200,9 @@ describe('SpecSteer session loop over the in-memory transport', () => {
     });
     const { metrics } = result;
     expect(result.tokens).toEqual(await referenceRun(settings, 4));
-    // Every exchange waits at least 2 × 5 ms there and back.
-    expect(metrics.networkMs).toBeGreaterThanOrEqual(metrics.roundTrips * 10 - 1);
+    // Every exchange waits 2 × 5 ms there and back; Node's timers may fire up to
+    // 1 ms early against performance.now(), so allow that per timer.
+    expect(metrics.networkMs).toBeGreaterThanOrEqual(metrics.roundTrips * 8);
     expect(metrics.totalMs).toBeGreaterThanOrEqual(metrics.networkMs + metrics.verifyingMs);
     expect(metrics.tokensPerSecond).toBeCloseTo((metrics.tokens * 1000) / metrics.totalMs, 6);
   });
