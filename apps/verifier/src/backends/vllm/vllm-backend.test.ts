@@ -267,7 +267,7 @@ describe.skipIf(pair === null)('vLLM backend against a vLLM-shaped server over l
     // The second request arrived while the first was still being answered:
     // one after the other, they would arrive at least DELAY_MS apart.
     expect(Math.abs(arrivals[0]! - arrivals[1]!)).toBeLessThan(DELAY_MS);
-    expect(elapsed).toBeGreaterThanOrEqual(DELAY_MS);
+    expect(elapsed).toBeGreaterThanOrEqual(DELAY_MS - 2); // timers may fire ~1 ms early
   });
 
   it('re-sends the whole public sequence every round and refuses a closed session', async () => {
