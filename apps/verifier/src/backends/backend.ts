@@ -1,4 +1,5 @@
-import type { Scorer, TokenId } from '@specsteer/core';
+import type { Scorer, TokenId, VerifierConversationOptions } from '@specsteer/core';
+import type { Limits } from '@specsteer/protocol';
 
 /** A public chat message as the client sends it in `open` (the public prompt only). */
 export interface PublicChatMessage {
@@ -24,4 +25,24 @@ export interface VerifierBackend {
   /** True when both models can score now (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/**
+ * What core's `VerifierConversation` needs from a backend: its scorers,
+ * model, tokenizer and chat template, with the limits the server announces.
+ * Hooks and authentication are the app's to add.
+ */
+export function conversationOptions(
+  backend: VerifierBackend,
+  limits: Limits,
+): VerifierConversationOptions {
+  return {
+    target: backend.target,
+    reference: backend.reference,
+    model: backend.model,
+    tokenizerFingerprint: backend.tokenizerFingerprint,
+    vocabSize: backend.vocabSize,
+    limits,
+    tokenizePrompt: (messages) => backend.tokenizePrompt(messages),
+  };
 }

@@ -14,7 +14,7 @@ import {
 } from '@specsteer/core';
 import { DEFAULT_LIMITS, type Limits } from '@specsteer/protocol';
 import WebSocket from 'ws';
-import type { VerifierBackend } from '../../src/backends/backend.ts';
+import { conversationOptions, type VerifierBackend } from '../../src/backends/backend.ts';
 import {
   TABLE_STOP_TOKEN,
   TABLE_VOCAB_SIZE,
@@ -98,16 +98,7 @@ export function generateInMemory(
   limits: Limits = DEFAULT_LIMITS,
 ) {
   const connect = inMemoryTransportFactory(
-    () =>
-      new VerifierConversation({
-        target: backend.target,
-        reference: backend.reference,
-        model: backend.model,
-        tokenizerFingerprint: backend.tokenizerFingerprint,
-        vocabSize: backend.vocabSize,
-        limits,
-        tokenizePrompt: (messages) => backend.tokenizePrompt(messages),
-      }),
+    () => new VerifierConversation(conversationOptions(backend, limits)),
   );
   return generate(connect, backend.tokenizerFingerprint, run);
 }

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { VerifierConversation, type ConversationHooks } from '@specsteer/core';
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import type { FastifyPluginAsync } from 'fastify';
+import { conversationOptions } from '../../backends/backend.ts';
 import { limitsOf } from '../../config/load.ts';
 import { capacityOf, fitLimitsToBackend } from '../limits/fit-limits.ts';
 import { ApiKeyRegistry, type Caller } from '../auth/api-key-registry.ts';
@@ -87,13 +88,7 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
       };
 
       const conversation = new VerifierConversation({
-        target: backend.target,
-        reference: backend.reference,
-        model: backend.model,
-        tokenizerFingerprint: backend.tokenizerFingerprint,
-        vocabSize: backend.vocabSize,
-        limits,
-        tokenizePrompt: (messages) => backend.tokenizePrompt(messages),
+        ...conversationOptions(backend, limits),
         // A key checked on the upgrade stands for the connection; otherwise hello must carry one.
         ...(!apiKeys.open && {
           authenticate: (key: string | undefined) => {

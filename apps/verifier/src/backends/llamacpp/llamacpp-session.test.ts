@@ -9,6 +9,7 @@ import {
 } from '@specsteer/core';
 import { DEFAULT_LIMITS } from '@specsteer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationOptions } from '../backend.ts';
 import { LlamaDrafter } from '../../drafter/index.ts';
 import { createLlamaCppBackend, type LlamaCppBackend } from './create-llamacpp-backend.ts';
 import { testModelPair } from './testing/test-model-pair.ts';
@@ -46,16 +47,7 @@ describe.skipIf(pair === null)("core's session loop over the embedded llama.cpp 
     await backend?.close();
   });
 
-  const conversation = () =>
-    new VerifierConversation({
-      target: backend.target,
-      reference: backend.reference,
-      model: backend.model,
-      tokenizerFingerprint: backend.tokenizerFingerprint,
-      vocabSize: backend.vocabSize,
-      limits: DEFAULT_LIMITS,
-      tokenizePrompt: (m) => backend.tokenizePrompt(m),
-    });
+  const conversation = () => new VerifierConversation(conversationOptions(backend, DEFAULT_LIMITS));
 
   async function generate(options: { dropAfterFrames?: number; frames?: string[] } = {}) {
     let links = 0;

@@ -8,12 +8,12 @@ import {
 } from '@specsteer/core';
 import { DEFAULT_LIMITS } from '@specsteer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { conversationOptions, type VerifierBackend } from '../backend.ts';
 import { socketFactory } from '../../../test/support/device.ts';
 import { startVerifier } from '../../../test/support/verifier-harness.ts';
 import { LlamaDrafter } from '../../drafter/index.ts';
 import { startFakeVllm, type FakeVllmServer } from '../../testing/fake-vllm/fake-vllm-server.ts';
 import { LlamaModelEngine } from '../../testing/fake-vllm/llama-model-engine.ts';
-import type { VerifierBackend } from '../backend.ts';
 import { createLlamaCppBackend, type LlamaCppBackend } from '../llamacpp/index.ts';
 import { testModelPair } from '../llamacpp/testing/test-model-pair.ts';
 import { createVllmBackend, type VllmBackend } from './index.ts';
@@ -84,15 +84,7 @@ describe.skipIf(pair === null)('a generation through the vLLM backend', () => {
 
   /** The server side of one connection: core's conversation over `backend`, as the app runs it. */
   const conversationOver = (backend: VerifierBackend) => () =>
-    new VerifierConversation({
-      target: backend.target,
-      reference: backend.reference,
-      model: backend.model,
-      tokenizerFingerprint: backend.tokenizerFingerprint,
-      vocabSize: backend.vocabSize,
-      limits: DEFAULT_LIMITS,
-      tokenizePrompt: (chat) => backend.tokenizePrompt(chat),
-    });
+    new VerifierConversation(conversationOptions(backend, DEFAULT_LIMITS));
 
   function run(
     connect: TransportFactory,
