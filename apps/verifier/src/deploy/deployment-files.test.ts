@@ -162,14 +162,25 @@ describe('apps/verifier/Dockerfile', () => {
     expect(user!.slice(5).trim()).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  it('deploys the verifier with production dependencies only, and health-checks /healthz', () => {
+  it('compiles the server at build time and runs the JavaScript with plain node, health-checked on /healthz', () => {
     expect(
-      instructions.some((line) => /pnpm --filter @specsteer\/verifier deploy --prod/.test(line)),
+      instructions.some((line) =>
+        /^RUN pnpm --filter @specsteer\/verifier run build\s+&& node apps\/verifier\/scripts\/assemble-image\.mjs \/app$/.test(
+          line,
+        ),
+      ),
     ).toBe(true);
+    expect(lastStage.find((line) => line.startsWith('CMD '))).toBe(
+      'CMD ["node", "dist/server.mjs"]',
+    );
+    // The runtime stage takes /app from the build stage and nothing else: no TypeScript loader, no compiler.
+    expect(lastStage.filter((line) => line.startsWith('COPY '))).toEqual([
+      'COPY --from=build /app /app',
+    ]);
+    expect(lastStage.filter((line) => /\btsx\b|typescript|esbuild/.test(line))).toEqual([]);
     expect(
       lastStage.some((line) => line.startsWith('HEALTHCHECK') && line.includes('/healthz')),
     ).toBe(true);
-    expect(lastStage.find((line) => line.startsWith('CMD '))).toContain('src/server.ts');
   });
 
   it('copies every workspace package the verifier depends on, and only paths that exist', () => {
@@ -183,6 +194,7 @@ describe('apps/verifier/Dockerfile', () => {
       .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))
       .flatMap((line) => line.split(/\s+/).slice(1, -1));
     for (const dir of workspaceDeps) expect(copied).toContain(`${dir}/src`);
+    expect(copied).toContain('apps/verifier/scripts');
     for (const path of copied) expect(existsSync(`${repoRoot}${path}`), path).toBe(true);
   });
 });
