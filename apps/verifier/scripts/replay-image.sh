@@ -25,6 +25,7 @@ mkdir -p "$work/repo"
 git -C "$repo" archive HEAD package.json pnpm-lock.yaml pnpm-workspace.yaml tsconfig.base.json LICENSE \
   packages/protocol/package.json packages/protocol/tsconfig.json packages/protocol/src \
   packages/core/package.json packages/core/tsconfig.json packages/core/src \
+  packages/llama/package.json packages/llama/tsconfig.json packages/llama/src \
   apps/verifier/package.json apps/verifier/tsconfig.json apps/verifier/src apps/verifier/scripts |
   tar -x -C "$work/repo"
 (
@@ -66,5 +67,5 @@ echo "server exit status after SIGTERM: $status"
 grep -q 'connections drained' "$work/server.log" || { echo 'no drain in the log' >&2; exit 1; }
 echo "written under HOME/TMPDIR: $(find "$work/home" -mindepth 1 | wc -l) files"
 echo "== size"
-du -sh "$work/app" "$work/app/dist" "$work/app/node_modules"
+for dir in app app/dist app/node_modules; do du -sh "$work/$dir"; done
 [ "$status" = 0 ]

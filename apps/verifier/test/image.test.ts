@@ -14,10 +14,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  NO_MODEL_PAIR_REASON,
-  testModelPair,
-} from '../src/backends/llamacpp/testing/test-model-pair.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '@specsteer/llama/testing';
 import { hello, opened } from './support/handshake.ts';
 import { RawDevice } from './support/raw-device.ts';
 
