@@ -3,15 +3,13 @@ import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CliUsageError } from './cli-usage-error.ts';
+import { CliError, CliUsageError, EXIT } from './cli-usage-error.ts';
+import { VERIFIER_SOCKET_PATH } from './probe-verifier.ts';
 
 /** The verifier's own entry point in this workspace (the CLI never imports the verifier app). */
 export const VERIFIER_ENTRY = fileURLToPath(
   new URL('../../verifier/src/server.ts', import.meta.url),
 );
-
-/** The protocol endpoint's path on every SpecSteer verifier. */
-export const VERIFIER_SOCKET_PATH = '/v1/ws';
 
 export interface EmbeddedVerifierOptions {
   targetPath: string;
@@ -91,7 +89,11 @@ async function waitUntilReady(
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     if (exitCode !== undefined) {
-      throw new Error(`the local verifier exited with status ${exitCode} before it was ready`);
+      throw new CliError(
+        'LOCAL_VERIFIER_FAILED',
+        `the local verifier exited with status ${exitCode} before it was ready (its own message is above)`,
+        EXIT.failed,
+      );
     }
     try {
       const response = await fetch(`http://127.0.0.1:${port}/readyz`);
@@ -101,7 +103,11 @@ async function waitUntilReady(
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`the local verifier was not ready within ${timeoutMs / 1000} s`);
+  throw new CliError(
+    'LOCAL_VERIFIER_FAILED',
+    `the local verifier was not ready within ${timeoutMs / 1000} s`,
+    EXIT.failed,
+  );
 }
 
 /** SIGTERM drains the verifier (server.ts); wait for it so no child outlives the CLI. */

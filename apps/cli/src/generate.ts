@@ -1,7 +1,7 @@
 import { appendFileSync, writeFileSync } from 'node:fs';
 import { isAbsolute, resolve } from 'node:path';
 import {
-  OFFLINE_STOP_TEXT,
+  OFFLINE_MARKERS,
   fingerprintTokenizer,
   renderOfflinePrompt,
   renderPublicPrompt,
@@ -15,13 +15,17 @@ import {
   LlamaDrafter,
   OfflineTokenizer,
   SHIPPED_MODEL_PAIR,
+  ModelInvalidError,
+  validateModelFile,
 } from '@specsteer/llama';
 import { CliUsageError } from './cli-usage-error.ts';
 import { startEmbeddedVerifier, type EmbeddedVerifier } from './embedded-verifier.ts';
 import { nodeVerifierConnection, tracedConnection } from './node-client.ts';
 import type { GenerateArgs } from './parse-generate-args.ts';
 import { readHistoryFile } from './read-history.ts';
-import { renderAnswer, renderLegend, renderSummary } from './render-answer.ts';
+import { describeClamp, fitToLimits, probeVerifier, verifierSocketUrl } from './probe-verifier.ts';
+import { AnswerStream, renderLegend, renderSummary } from './render-answer.ts';
+import { CLI_VERSION } from './version.ts';
 
 export interface GenerateIo {
   stdout: NodeJS.WritableStream & { isTTY?: boolean };
@@ -43,6 +47,19 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
   const history =
     args.historyPath === undefined ? [] : await readHistoryFile(fromCwd(args.historyPath));
   const pair = modelPaths(args, fromCwd);
+  const started = performance.now();
+  // Checked here so that a bad file is named by the flag that gave it (the
+  // local verifier would name its own environment variable).
+  await checkModelFile(
+    pair.small,
+    args.smallModel !== undefined ? '--small-model' : 'the small model',
+  );
+  if (args.server === undefined) {
+    await checkModelFile(
+      pair.large!,
+      args.largeModel !== undefined ? '--large-model' : 'the large model',
+    );
+  }
 
   let verifier: EmbeddedVerifier | null = null;
   const drafter = await LlamaDrafter.create({ modelPath: pair.small });
@@ -67,12 +84,16 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
         `history and prompt are ${contextTokens.length} tokens; the small model's context holds ${drafter.contextSize}: shorten the history`,
       );
     }
-    const stopToken = tokenizer.singleToken(OFFLINE_STOP_TEXT);
+    // Every chat marker ends the answer: a marker inside it would be a new turn
+    // (at high temperature the model sometimes samples <|assistant|> mid-answer).
+    const stopTokens = Object.values(OFFLINE_MARKERS)
+      .map((marker) => tokenizer.singleToken(marker))
+      .filter((token): token is number => token !== null);
     const tokenizerFingerprint = await fingerprintTokenizer(drafter.vocabSize, (text) =>
       tokenizer.tokenize(text),
     );
 
-    let url = args.server;
+    let url = args.server === undefined ? undefined : verifierSocketUrl(args.server);
     if (url === undefined) {
       verifier = await startEmbeddedVerifier({
         targetPath: pair.large!,
@@ -82,6 +103,21 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       });
       url = verifier.url;
     }
+    const client = { name: 'specsteer-cli', version: CLI_VERSION };
+    const welcome = await probeVerifier(url, {
+      fingerprint: tokenizerFingerprint,
+      client,
+      timeoutMs: args.connectTimeoutMs,
+      ...(args.apiKey !== undefined && { apiKey: args.apiKey }),
+    });
+    const fitted = fitToLimits(
+      args,
+      welcome.limits,
+      drafter.contextSize - contextTokens.length - 1,
+    );
+    for (const clamp of fitted.clamps)
+      io.stderr.write(`specsteer: note: ${describeClamp(clamp)}\n`);
+
     let connect = nodeVerifierConnection(
       url,
       args.apiKey !== undefined ? { apiKey: args.apiKey } : {},
@@ -94,6 +130,13 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       );
     }
 
+    const color = args.color ?? (io.stdout.isTTY === true && io.env.NO_COLOR === undefined);
+    const answer = new AnswerStream(
+      (tokens) => tokenizer.detokenize(tokens),
+      { color, hidden: new Set(stopTokens) },
+      (text) => io.stdout.write(text),
+    );
+    const startupMs = performance.now() - started;
     const result = await runSpecSteer({
       connect,
       drafter,
@@ -103,29 +146,37 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       sampling: {
         temperature: args.temperature,
         seed: args.seed,
-        topK: args.topK,
-        maxTokens: Math.min(args.maxTokens, drafter.contextSize - contextTokens.length - 1),
-        stopTokens: stopToken === null ? [] : [stopToken],
+        topK: fitted.topK,
+        maxTokens: fitted.maxTokens,
+        stopTokens,
       },
-      draftTokens: args.k,
+      draftTokens: fitted.k,
       ...(args.apiKey !== undefined && { apiKey: args.apiKey }),
-      client: { name: 'specsteer-cli', version: '0.1.0' },
+      client,
+      // The answer appears as it is committed, not when the generation ends.
+      onToken: ({ token, origin }) => answer.push(token, origin),
     });
-
-    const color = args.color ?? (io.stdout.isTTY === true && io.env.NO_COLOR === undefined);
-    const hidden = new Set(stopToken === null ? [] : [stopToken]);
-    const detokenize = (tokens: readonly number[]) => tokenizer.detokenize(tokens);
+    answer.end();
+    io.stdout.write(`\n${renderLegend(color)}\n`);
     io.stdout.write(
-      `${renderAnswer(result.tokens, result.origins, detokenize, { color, hidden })}\n`,
-    );
-    io.stdout.write(`${renderLegend(color)}\n`);
-    io.stdout.write(
-      `${renderSummary(result.metrics, result.origins)} · seed ${args.seed} · finish ${result.finish}\n`,
+      `${renderSummary(result.metrics, result.origins, startupMs)} · seed ${args.seed} · finish ${result.finish}\n`,
     );
     return result;
   } finally {
     await drafter.dispose();
     await verifier?.close();
+  }
+}
+
+/** A model file the engines must not be handed, reported with the flag (or default) that named it. */
+async function checkModelFile(path: string, given: string): Promise<void> {
+  try {
+    await validateModelFile(path);
+  } catch (error) {
+    if (error instanceof ModelInvalidError) {
+      throw new CliUsageError(`${given} ${path}: ${error.reason}`, 'MODEL_INVALID');
+    }
+    throw error;
   }
 }
 

@@ -53,7 +53,7 @@ describe('parseGenerateArgs', () => {
     [['--prompt', 'x', '--k', '0'], /--k is "0"/],
     [['--prompt', 'x', '--k', '2.5'], /--k/],
     [['--prompt', 'x', '--temperature', 'hot'], /--temperature/],
-    [['--prompt', 'x', '--server', 'http://h'], /ws:\/\//],
+    [['--prompt', 'x', '--server', 'ftp://h'], /ws:\/\//],
     [['--prompt', 'x', '--bogus'], /bogus/],
     [['--prompt', 'x', '--log-level', 'loud'], /--log-level/],
   ])('refuses %j with a usage error', (argv, message) => {

@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { CliUsageError } from './cli-usage-error.ts';
+import { verifierSocketUrl } from './probe-verifier.ts';
 
 export interface GenerateArgs {
   /** Private history file (stays on this machine). */
@@ -27,6 +28,8 @@ export interface GenerateArgs {
   traceFrames: string | undefined;
   /** The embedded verifier's log level (its logs go to stderr). */
   logLevel: string;
+  /** How long the verifier may take to answer the handshake, in milliseconds. */
+  connectTimeoutMs: number;
 }
 
 export const GENERATE_USAGE = `usage: specsteer generate --prompt TEXT [options]
@@ -34,8 +37,10 @@ export const GENERATE_USAGE = `usage: specsteer generate --prompt TEXT [options]
   --prompt TEXT          the public request (required)
   --history FILE         your past messages, one per line or a JSON array (private: never sent)
   --system TEXT          a public system prompt
-  --server URL           a running verifier (ws://host:port/…); default: start one in this process
+  --server URL           a running verifier: ws[s]://host:port (its /v1/ws is implied) or a full URL;
+                         default: start the local verifier of this repository as a child process
   --api-key KEY          the verifier's API key (sent as a bearer header)
+  --connect-timeout S    seconds the verifier may take to answer the handshake (default 10)
   --k N                  draft tokens per round (default 8)
   --temperature T        0 = greedy (default 0.7)
   --seed N               sampling seed (default: random, printed)
@@ -90,6 +95,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
         'no-color': { type: 'boolean' },
         'trace-frames': { type: 'string' },
         'log-level': { type: 'string' },
+        'connect-timeout': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -98,9 +104,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
   if (values.prompt === undefined || values.prompt.trim() === '') {
     throw new CliUsageError('--prompt is required: the public request to answer');
   }
-  if (values.server !== undefined && !/^wss?:\/\/\S+$/.test(values.server)) {
-    throw new CliUsageError(`--server is "${values.server}"; expected a ws:// or wss:// URL`);
-  }
+  if (values.server !== undefined) verifierSocketUrl(values.server); // refuses what is not a URL it can use
   if (values.server !== undefined && values['large-model'] !== undefined) {
     throw new CliUsageError(
       '--large-model is for the embedded verifier; a --server has its own models',
@@ -146,5 +150,13 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
     color: values['no-color'] ? false : values.color ? true : undefined,
     traceFrames: values['trace-frames'],
     logLevel,
+    connectTimeoutMs:
+      number(
+        'connect-timeout',
+        values['connect-timeout'],
+        10,
+        (n) => n > 0 && n <= 600,
+        'seconds, more than 0 and at most 600',
+      ) * 1000,
   };
 }

@@ -12,20 +12,46 @@ export const MAX_HISTORY_FILE_BYTES = 1 << 20;
  * Errors never quote the file's content, only its shape.
  */
 export async function readHistoryFile(path: string): Promise<string[]> {
-  let size: number;
+  let bytes: Buffer;
   try {
-    size = (await stat(path)).size;
+    const info = await stat(path);
+    if (!info.isFile()) {
+      throw new CliUsageError(`the history file ${path} is not a file (a directory?)`);
+    }
+    if (info.size > MAX_HISTORY_FILE_BYTES) {
+      throw new CliUsageError(
+        `the history file ${path} is ${info.size} bytes; keep it under ${MAX_HISTORY_FILE_BYTES} (the last few messages are enough)`,
+      );
+    }
+    bytes = await readFile(path);
   } catch (error) {
+    if (error instanceof CliUsageError) throw error;
     throw new CliUsageError(
       `cannot read the history file ${path} (${(error as NodeJS.ErrnoException).code ?? 'error'})`,
     );
   }
-  if (size > MAX_HISTORY_FILE_BYTES) {
+  return parseHistory(decodeText(bytes, path), path);
+}
+
+/**
+ * The file as UTF-8 text, or a usage error: a binary file (an image, a
+ * database) would otherwise be read as garbage history without a word.
+ */
+export function decodeText(bytes: Uint8Array, source: string): string {
+  const nul = bytes.indexOf(0);
+  let text: string;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    text = '';
+  }
+  if (nul >= 0 || (text === '' && bytes.length > 0)) {
     throw new CliUsageError(
-      `the history file ${path} is ${size} bytes; keep it under ${MAX_HISTORY_FILE_BYTES} (the last few messages are enough)`,
+      `${source} is not a text file (${nul >= 0 ? `a zero byte at offset ${nul}` : 'not valid UTF-8'}); give your past messages as UTF-8 text, one per line, or a JSON array of strings`,
+      'HISTORY_NOT_TEXT',
     );
   }
-  return parseHistory(await readFile(path, 'utf8'), path);
+  return text.startsWith('\uFEFF') ? text.slice(1) : text;
 }
 
 export function parseHistory(text: string, source: string): string[] {

@@ -28,37 +28,65 @@ export interface RenderOptions {
 }
 
 /**
- * The answer with each run of same-origin tokens marked. Each token's text is
- * the growth of the detokenized prefix, so characters split over several
- * byte-fallback tokens come out whole.
+ * The answer as it is committed, token by token: each token's text is the
+ * growth of the detokenized prefix (so characters split over several
+ * byte-fallback tokens come out whole), and each run of same-origin tokens is
+ * marked — its opening marker written with its first visible text, its
+ * closing marker when the origin changes or the answer ends.
  */
+export class AnswerStream {
+  private readonly shown: TokenId[] = [];
+  private previous = '';
+  private open: TokenOrigin | null = null;
+
+  constructor(
+    private readonly detokenize: (tokens: readonly TokenId[]) => string,
+    private readonly options: RenderOptions,
+    private readonly write: (text: string) => void,
+  ) {}
+
+  push(token: TokenId, origin: TokenOrigin): void {
+    if (this.options.hidden?.has(token)) return;
+    this.shown.push(token);
+    const text = this.detokenize(this.shown);
+    const piece = text.startsWith(this.previous) ? text.slice(this.previous.length) : text;
+    this.previous = text;
+    if (this.open !== null && this.open !== origin) this.closeRun();
+    if (piece === '') return; // a byte token that only completes a character later
+    const style = STYLE[origin];
+    if (this.options.color) {
+      this.write(`${style.ansi}${piece}${RESET}`);
+      this.open = origin;
+      return;
+    }
+    if (this.open === null) this.write(style.open);
+    this.open = origin;
+    this.write(piece);
+  }
+
+  /** Close the last run. */
+  end(): void {
+    this.closeRun();
+  }
+
+  private closeRun(): void {
+    if (this.open !== null && !this.options.color) this.write(STYLE[this.open].close);
+    this.open = null;
+  }
+}
+
+/** The whole answer at once (what the stream writes, concatenated). */
 export function renderAnswer(
   tokens: readonly TokenId[],
   origins: readonly TokenOrigin[],
   detokenize: (tokens: readonly TokenId[]) => string,
   options: RenderOptions,
 ): string {
-  const pieces: { text: string; origin: TokenOrigin }[] = [];
-  const shown: TokenId[] = [];
-  let previous = '';
-  tokens.forEach((token, i) => {
-    if (options.hidden?.has(token)) return;
-    shown.push(token);
-    const text = detokenize(shown);
-    const piece = text.startsWith(previous) ? text.slice(previous.length) : text;
-    previous = text;
-    const origin = origins[i] ?? 'accepted';
-    const last = pieces.at(-1);
-    if (last !== undefined && last.origin === origin) last.text += piece;
-    else pieces.push({ text: piece, origin });
-  });
-  return pieces
-    .filter(({ text }) => text !== '') // a byte token that only completes a character later
-    .map(({ text, origin }) => {
-      const style = STYLE[origin];
-      return options.color ? `${style.ansi}${text}${RESET}` : `${style.open}${text}${style.close}`;
-    })
-    .join('');
+  let out = '';
+  const stream = new AnswerStream(detokenize, options, (text) => (out += text));
+  tokens.forEach((token, i) => stream.push(token, origins[i] ?? 'accepted'));
+  stream.end();
+  return out;
 }
 
 /** One line per kind of token present in a SpecSteer answer. */
@@ -74,14 +102,27 @@ export function renderLegend(color: boolean): string {
     .join(' · ');
 }
 
-/** The one-line summary: tokens, rounds, acceptance, tokens/s. */
-export function renderSummary(metrics: RunMetrics, origins: readonly TokenOrigin[]): string {
+/**
+ * The one-line summary: tokens, rounds, acceptance, and what the time counts —
+ * the generation (the small model's prefill, the handshake and every round),
+ * apart from the start-up before it (loading the small model, starting a
+ * local verifier), which is reported on its own when given.
+ */
+export function renderSummary(
+  metrics: RunMetrics,
+  origins: readonly TokenOrigin[],
+  startupMs?: number,
+): string {
   const count = (origin: TokenOrigin) => origins.filter((o) => o === origin).length;
   return (
     `tokens ${metrics.tokens} · rounds ${metrics.rounds} · ` +
     `acceptance ${(metrics.acceptanceRate * 100).toFixed(1)}% ` +
     `(accepted ${count('accepted')}, corrected ${count('corrected')}, steered ${count('steered')}) · ` +
-    `${metrics.tokensPerSecond.toFixed(1)} tokens/s · ${(metrics.totalMs / 1000).toFixed(2)} s` +
+    `generation ${(metrics.totalMs / 1000).toFixed(2)} s = ${metrics.tokensPerSecond.toFixed(1)} tokens/s ` +
+    `(prefill, handshake, rounds)` +
+    (startupMs !== undefined
+      ? ` · start-up ${(startupMs / 1000).toFixed(2)} s (models, verifier)`
+      : '') +
     (metrics.resumes > 0 ? ` · resumed ${metrics.resumes}×` : '')
   );
 }
