@@ -33,3 +33,4 @@ export * from './testing/probabilityTable.ts';
 export * from './testing/tableDrafter.ts';
 export * from './testing/tableScorer.ts';
 export * from './testing/tableVerifier.ts';
+export * from './retrieval/retrieveHistory.ts';
