@@ -71,6 +71,9 @@ async function download(
 }
 
 export const loadWllama: EngineLoader = async (request, onProgress) => {
+  // wllama 2.4 resolves its wasm URL against document.baseURI, which a worker lacks.
+  const scope = globalThis as { document?: { baseURI: string } };
+  scope.document ??= { baseURI: self.location.href };
   if (request.wasmUrl === undefined) throw new Error('load.wasmUrl is required for wllama');
   const blob = await download(request.model, onProgress);
   const contextSize = request.contextSize ?? DEFAULT_CONTEXT;
