@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildApp } from './app/app.ts';
 import { createConfiguredBackend } from './app/services/create-backend.ts';
-import { REPOSITORY_ROOT, SHIPPED_MODEL_PAIR } from './backends/llamacpp/model-pair-paths.ts';
+import { REPOSITORY_ROOT, SHIPPED_MODEL_PAIR } from '@specsteer/llama';
 import { ConfigError, loadConfig } from './config/index.ts';
 import { staticWeb } from './web/static-web.ts';
 

@@ -11,7 +11,8 @@ export interface DemoPersona {
 export function buildDemoPersonas(count = 3): DemoPersona[] {
   const world = generatePersonaWorld({ seed: 1 });
   const byUser = new Map<string, EvalTask[]>();
-  for (const task of world.eval) byUser.set(task.userId, [...(byUser.get(task.userId) ?? []), task]);
+  for (const task of world.eval)
+    byUser.set(task.userId, [...(byUser.get(task.userId) ?? []), task]);
   return [...byUser.values()].slice(0, count).map((tasks) => ({
     userId: tasks[0]!.userId,
     history: tasks[0]!.history,

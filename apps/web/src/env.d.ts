@@ -1,5 +1,4 @@
 declare module 'virtual:demo-personas' {
-  import type { DemoPersona } from '../scripts/demoPersonas.ts';
-  const personas: DemoPersona[];
+  const personas: unknown;
   export default personas;
 }

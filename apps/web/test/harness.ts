@@ -39,7 +39,11 @@ export class ServerProcess {
     const child = spawn(
       process.execPath,
       ['--import', 'tsx', 'apps/verifier/src/serve-web.ts', '--port', String(this.port)],
-      { cwd: REPO_ROOT, env: { ...process.env, SPECSTEER_LOG_LEVEL: 'debug' }, stdio: ['ignore', 'pipe', 'pipe'] },
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, SPECSTEER_LOG_LEVEL: 'debug' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
     );
     this.child = child;
     await new Promise<void>((resolve, reject) => {
@@ -55,7 +59,9 @@ export class ServerProcess {
       };
       child.stdout!.on('data', onData);
       child.stderr!.on('data', onData);
-      child.once('exit', (code) => reject(new Error(`server exited with ${code}: ${this.logLines.slice(-5).join('\n')}`)));
+      child.once('exit', (code) =>
+        reject(new Error(`server exited with ${code}: ${this.logLines.slice(-5).join('\n')}`)),
+      );
     });
   }
 

@@ -38,7 +38,8 @@ export const staticWeb = fp<StaticWebOptions>(
     for (const [name, path] of byName) {
       const dir = path.slice(0, path.length - name.length);
       fastify.get(`/models/${name}`, (_request, reply) => {
-        for (const [header, value] of Object.entries(ISOLATION_HEADERS)) reply.header(header, value);
+        for (const [header, value] of Object.entries(ISOLATION_HEADERS))
+          reply.header(header, value);
         return reply.sendFile(name, dir, { cacheControl: true, maxAge: 3_600_000 });
       });
     }

@@ -18,8 +18,7 @@ export interface EngineChoice {
 
 export async function detectWebGpu(nav: { gpu?: unknown }): Promise<WebGpuSupport> {
   const gpu = nav.gpu as
-    | { requestAdapter(): Promise<{ features: { has(name: string): boolean } } | null> }
-    | undefined;
+    { requestAdapter(): Promise<{ features: { has(name: string): boolean } } | null> } | undefined;
   if (gpu === undefined) return { available: false, shaderF16: false };
   try {
     const adapter = await gpu.requestAdapter();

@@ -12,7 +12,6 @@ import {
   renderPublicPrompt,
   retrieveHistory,
   runSpecSteer,
-  type ChatMessage,
   type ClientTransport,
   type GenerationResult,
   type RetrievedSnippet,
@@ -20,6 +19,7 @@ import {
   type TokenOrigin,
   type TransportFactory,
 } from '@specsteer/core';
+import type { ChatMessage } from '@specsteer/protocol';
 import type { LoadedInfo, EngineKind } from '../worker/protocol.ts';
 import { WorkerClient } from '../worker/workerClient.ts';
 import { WorkerDrafter } from '../worker/workerDrafter.ts';
@@ -82,11 +82,14 @@ export class EngineSession {
           });
         },
       );
-      const tokenize = async (text: string) => (await client.request({ kind: 'tokenize', text })).tokens;
+      const tokenize = async (text: string) =>
+        (await client.request({ kind: 'tokenize', text })).tokens;
       const fingerprint = await fingerprintTokenizer(info.vocabSize, tokenize);
       const stopToken = info.markerIds[OFFLINE_STOP_TEXT];
       if (stopToken === undefined)
-        throw new Error(`the model has no ${OFFLINE_STOP_TEXT} token; it is not the offline pair's small model`);
+        throw new Error(
+          `the model has no ${OFFLINE_STOP_TEXT} token; it is not the offline pair's small model`,
+        );
       return new EngineSession(client, info, fingerprint, stopToken);
     } catch (error) {
       client.terminate();
@@ -147,12 +150,20 @@ export class EngineSession {
     const connect: TransportFactory = async () => {
       const inner = await connectWebSocket(url, {
         WebSocket: WebSocket as unknown as Parameters<typeof connectWebSocket>[1]['WebSocket'],
-        protocols: ['specsteer', ...(settings.apiKey ? [`specsteer.bearer.${settings.apiKey}`] : [])],
+        protocols: [
+          'specsteer',
+          ...(settings.apiKey ? [`specsteer.bearer.${settings.apiKey}`] : []),
+        ],
         openTimeoutMs: 5_000,
       });
       const n = ++connection;
       const record = (direction: WireFrame['direction'], message: unknown) =>
-        callbacks.onFrame({ direction, connection: n, at: Date.now(), text: JSON.stringify(message) });
+        callbacks.onFrame({
+          direction,
+          connection: n,
+          at: Date.now(),
+          text: JSON.stringify(message),
+        });
       const traced: ClientTransport = {
         send(message) {
           record('sent', message);

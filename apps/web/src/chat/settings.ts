@@ -34,11 +34,13 @@ export function defaultSettings(location: { protocol: string; host: string }): S
 /** Checked settings: a field out of range is named, and the last good value kept. */
 export function validateSettings(s: Settings): string[] {
   const problems: string[] = [];
-  if (!/^wss?:\/\/.+/.test(s.verifierUrl)) problems.push('Verifier URL must start with ws:// or wss://');
+  if (!/^wss?:\/\/.+/.test(s.verifierUrl))
+    problems.push('Verifier URL must start with ws:// or wss://');
   if (!(s.alpha >= 0 && s.alpha <= 4)) problems.push('α must be between 0 and 4');
   if (!(Number.isInteger(s.draftTokens) && s.draftTokens >= 1 && s.draftTokens <= 16))
     problems.push('Draft length must be a whole number from 1 to 16');
-  if (!(s.temperature >= 0 && s.temperature <= 2)) problems.push('Temperature must be between 0 and 2');
+  if (!(s.temperature >= 0 && s.temperature <= 2))
+    problems.push('Temperature must be between 0 and 2');
   if (!(Number.isInteger(s.maxTokens) && s.maxTokens >= 1 && s.maxTokens <= 512))
     problems.push('Max tokens must be a whole number from 1 to 512');
   return problems;

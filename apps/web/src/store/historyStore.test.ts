@@ -67,13 +67,27 @@ describe('private history store (IndexedDB)', () => {
 
   it('imports the good records of a partly bad export and names the bad ones', async () => {
     const store = freshStore();
-    const good = { version: 1, id: 'g', kind: 'history', text: 'ok', source: 'typed', createdAt: 1, updatedAt: 1 };
+    const good = {
+      version: 1,
+      id: 'g',
+      kind: 'history',
+      text: 'ok',
+      source: 'typed',
+      createdAt: 1,
+      updatedAt: 1,
+    };
     const result = await store.importJson(
-      JSON.stringify({ format: 'specsteer-private-history', version: 1, records: [good, { version: 2 }] }),
+      JSON.stringify({
+        format: 'specsteer-private-history',
+        version: 1,
+        records: [good, { version: 2 }],
+      }),
     );
     expect(result.imported).toBe(1);
     expect(result.skipped[0]!.key).toBe('records[1]');
     await expect(store.importJson('nope')).rejects.toMatchObject({ code: 'BAD_EXPORT' });
-    await expect(store.importJson('{"format":"other"}')).rejects.toMatchObject({ code: 'BAD_EXPORT' });
+    await expect(store.importJson('{"format":"other"}')).rejects.toMatchObject({
+      code: 'BAD_EXPORT',
+    });
   });
 });

@@ -1,8 +1,9 @@
-import type { ChatMessage, RetrievedSnippet, TokenOrigin } from '@specsteer/core';
+import type { RetrievedSnippet, TokenOrigin } from '@specsteer/core';
+import type { ChatMessage } from '@specsteer/protocol';
 import { GenerationCancelledError } from '@specsteer/core';
 import { useEffect, useRef, useState } from 'preact/hooks';
 import wasmUrl from '@wllama/wllama/esm/single-thread/wllama.wasm?url';
-import demoPersonas from 'virtual:demo-personas';
+import { demoPersonas } from '../demo/personas.ts';
 import { chooseEngine, detectWebGpu } from '../chat/engineChoice.ts';
 import { EngineSession, type LoadProgress, type WireFrame } from '../chat/engineSession.ts';
 import { loadSettings, saveSettings, validateSettings, type Settings } from '../chat/settings.ts';
@@ -68,7 +69,7 @@ export function App() {
     let session: EngineSession | null = null;
     let cancelled = false;
     (async () => {
-      const gpu = await detectWebGpu(navigator);
+      const gpu = await detectWebGpu(navigator as { gpu?: unknown });
       const choice = chooseEngine(settings.engine, 'offline-pair', gpu, false);
       setEngineReason(choice.reason);
       try {
@@ -142,25 +143,42 @@ export function App() {
     const controller = new AbortController();
     abort.current = controller;
     const started = performance.now();
-    const counts: Record<TokenOrigin, number> = { accepted: 0, corrected: 0, steered: 0, local: 0, cloud: 0 };
+    const counts: Record<TokenOrigin, number> = {
+      accepted: 0,
+      corrected: 0,
+      steered: 0,
+      local: 0,
+      cloud: 0,
+    };
     const historyTexts = (await store.list()).records.map((r) => r.text);
     try {
-      const outcome = await engine.session.answer(messages, historyTexts, settings, controller.signal, {
-        onSnippets: (snippets) => updateTurn(answerId, (t) => ({ ...t, snippets })),
-        onToken: (_index, piece, origin) => {
-          counts[origin]++;
-          const tokens = Object.values(counts).reduce((a, b) => a + b, 0);
-          const seconds = (performance.now() - started) / 1000;
-          updateTurn(answerId, (t) => ({
-            ...t,
-            text: t.text + piece,
-            pieces: [...t.pieces, { text: piece, origin }],
-            stats: { ...(t.stats ?? emptyStats()), tokens, counts: { ...counts }, tokensPerSecond: tokens / seconds },
-          }));
+      const outcome = await engine.session.answer(
+        messages,
+        historyTexts,
+        settings,
+        controller.signal,
+        {
+          onSnippets: (snippets) => updateTurn(answerId, (t) => ({ ...t, snippets })),
+          onToken: (_index, piece, origin) => {
+            counts[origin]++;
+            const tokens = Object.values(counts).reduce((a, b) => a + b, 0);
+            const seconds = (performance.now() - started) / 1000;
+            updateTurn(answerId, (t) => ({
+              ...t,
+              text: t.text + piece,
+              pieces: [...t.pieces, { text: piece, origin }],
+              stats: {
+                ...(t.stats ?? emptyStats()),
+                tokens,
+                counts: { ...counts },
+                tokensPerSecond: tokens / seconds,
+              },
+            }));
+          },
+          onFrame: (frame) => setFrames((all) => [...all.slice(-499), frame]),
+          onNotice: (notice) => updateTurn(answerId, (t) => ({ ...t, notice })),
         },
-        onFrame: (frame) => setFrames((all) => [...all.slice(-499), frame]),
-        onNotice: (notice) => updateTurn(answerId, (t) => ({ ...t, notice })),
-      });
+      );
       const m = outcome.result.metrics;
       updateTurn(answerId, (t) => ({
         ...t,
@@ -210,7 +228,9 @@ export function App() {
       <header class="top">
         <h1>SpecSteer</h1>
         <p class="engine" data-testid="engine-reason">
-          <span class="badge">{engine.phase === 'ready' ? engine.session.info.engine : 'engine'}</span>{' '}
+          <span class="badge">
+            {engine.phase === 'ready' ? engine.session.info.engine : 'engine'}
+          </span>{' '}
           {engineReason}
         </p>
       </header>
@@ -226,7 +246,12 @@ export function App() {
         {personaTasks.length > 0 && (
           <div class="suggestions" aria-label="Requests for the demo persona">
             {personaTasks.map((request) => (
-              <button type="button" class="chip" disabled={busy || engine.phase !== 'ready'} onClick={() => void send(request)}>
+              <button
+                type="button"
+                class="chip"
+                disabled={busy || engine.phase !== 'ready'}
+                onClick={() => void send(request)}
+              >
                 {request}
               </button>
             ))}
@@ -257,11 +282,20 @@ export function App() {
             }}
           />
           {busy ? (
-            <button type="button" class="stop" data-testid="stop" onClick={() => abort.current?.abort()}>
+            <button
+              type="button"
+              class="stop"
+              data-testid="stop"
+              onClick={() => abort.current?.abort()}
+            >
               Stop
             </button>
           ) : (
-            <button type="submit" data-testid="send" disabled={engine.phase !== 'ready' || draft.trim() === ''}>
+            <button
+              type="submit"
+              data-testid="send"
+              disabled={engine.phase !== 'ready' || draft.trim() === ''}
+            >
               Send
             </button>
           )}
@@ -279,7 +313,11 @@ export function App() {
               aria-controls={`panel-${name}`}
               onClick={() => setTab(name)}
             >
-              {name === 'history' ? 'Private history' : name === 'settings' ? 'Settings' : `Wire (${frames.length})`}
+              {name === 'history'
+                ? 'Private history'
+                : name === 'settings'
+                  ? 'Settings'
+                  : `Wire (${frames.length})`}
             </button>
           ))}
         </div>
@@ -315,8 +353,8 @@ function EngineStatus({ engine }: { engine: EngineState }) {
   if (engine.phase === 'ready') {
     return (
       <p class="status" data-testid="engine-ready" role="status">
-        Model ready in {(engine.loadMs / 1000).toFixed(1)} s · {engine.session.info.vocabSize} tokens vocabulary ·
-        context {engine.session.info.contextSize}
+        Model ready in {(engine.loadMs / 1000).toFixed(1)} s · {engine.session.info.vocabSize}{' '}
+        tokens vocabulary · context {engine.session.info.contextSize}
       </p>
     );
   }
@@ -346,7 +384,8 @@ function Legend() {
     <ul class="legend" aria-label="Legend: where each word came from">
       {(['accepted', 'corrected', 'steered', 'local'] as const).map((origin) => (
         <li>
-          <span class={`tok ${origin}`}>{origin === 'accepted' ? 'draft' : origin}</span> {ORIGIN_LABEL[origin]}
+          <span class={`tok ${origin}`}>{origin === 'accepted' ? 'draft' : origin}</span>{' '}
+          {ORIGIN_LABEL[origin]}
         </li>
       ))}
     </ul>
@@ -371,7 +410,11 @@ function TurnView({ turn }: { turn: Turn }) {
             {piece.text}
           </span>
         ))}
-        {!turn.done && <span class="cursor" aria-hidden="true">▍</span>}
+        {!turn.done && (
+          <span class="cursor" aria-hidden="true">
+            ▍
+          </span>
+        )}
       </p>
       {turn.notice !== null && (
         <p class="notice" role="status" data-testid="notice">
@@ -387,12 +430,16 @@ function TurnView({ turn }: { turn: Turn }) {
       {turn.snippets.length > 0 && (
         <details class="snippets">
           <summary data-testid="snippets-summary">
-            {turn.snippets.length} private snippet{turn.snippets.length === 1 ? '' : 's'} used (never sent)
+            {turn.snippets.length} private snippet{turn.snippets.length === 1 ? '' : 's'} used
+            (never sent)
           </summary>
           <ul>
             {turn.snippets.map((s) => (
               <li>
-                {s.text} <span class="muted">({s.score > 0 ? `match ${s.score.toFixed(2)}` : 'recent'}, {s.tokens} tokens)</span>
+                {s.text}{' '}
+                <span class="muted">
+                  ({s.score > 0 ? `match ${s.score.toFixed(2)}` : 'recent'}, {s.tokens} tokens)
+                </span>
               </li>
             ))}
           </ul>

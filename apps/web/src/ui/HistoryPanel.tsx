@@ -34,7 +34,11 @@ export function HistoryPanel(props: Props) {
       </p>
       <div class="row">
         {props.personas.map((id, i) => (
-          <button type="button" data-testid={`demo-persona-${i}`} onClick={() => void run(() => props.onLoadPersona(i))}>
+          <button
+            type="button"
+            data-testid={`demo-persona-${i}`}
+            onClick={() => void run(() => props.onLoadPersona(i))}
+          >
             Load demo persona {id.replace('eval-user-', '#')}
           </button>
         ))}
@@ -58,7 +62,13 @@ export function HistoryPanel(props: Props) {
         }}
       >
         <label for="history-add">Add a past message</label>
-        <textarea id="history-add" data-testid="history-add" rows={2} value={text} onInput={(e) => setText((e.target as HTMLTextAreaElement).value)} />
+        <textarea
+          id="history-add"
+          data-testid="history-add"
+          rows={2}
+          value={text}
+          onInput={(e) => setText((e.target as HTMLTextAreaElement).value)}
+        />
         <button type="submit" disabled={text.trim() === ''}>
           Add
         </button>
@@ -70,7 +80,8 @@ export function HistoryPanel(props: Props) {
       )}
       {history.skipped.length > 0 && (
         <div class="error" role="alert" data-testid="history-skipped">
-          {history.skipped.length} stored record{history.skipped.length === 1 ? ' was' : 's were'} unreadable and skipped:
+          {history.skipped.length} stored record{history.skipped.length === 1 ? ' was' : 's were'}{' '}
+          unreadable and skipped:
           <ul>
             {history.skipped.map((s) => (
               <li>
@@ -102,7 +113,14 @@ export function HistoryPanel(props: Props) {
                 <label for={`edit-${r.id}`} class="visually-hidden">
                   Edit record
                 </label>
-                <textarea id={`edit-${r.id}`} rows={2} value={editing.text} onInput={(e) => setEditing({ id: r.id, text: (e.target as HTMLTextAreaElement).value })} />
+                <textarea
+                  id={`edit-${r.id}`}
+                  rows={2}
+                  value={editing.text}
+                  onInput={(e) =>
+                    setEditing({ id: r.id, text: (e.target as HTMLTextAreaElement).value })
+                  }
+                />
                 <button type="submit">Save</button>
                 <button type="button" onClick={() => setEditing(null)}>
                   Cancel
@@ -112,10 +130,18 @@ export function HistoryPanel(props: Props) {
               <>
                 <span class="record-text">{r.text}</span>
                 <span class="record-actions">
-                  <button type="button" aria-label={`Edit: ${r.text.slice(0, 40)}`} onClick={() => setEditing({ id: r.id, text: r.text })}>
+                  <button
+                    type="button"
+                    aria-label={`Edit: ${r.text.slice(0, 40)}`}
+                    onClick={() => setEditing({ id: r.id, text: r.text })}
+                  >
                     Edit
                   </button>
-                  <button type="button" aria-label={`Delete: ${r.text.slice(0, 40)}`} onClick={() => void run(() => store.remove(r.id))}>
+                  <button
+                    type="button"
+                    aria-label={`Delete: ${r.text.slice(0, 40)}`}
+                    onClick={() => void run(() => store.remove(r.id))}
+                  >
                     Delete
                   </button>
                 </span>
@@ -154,7 +180,12 @@ export function HistoryPanel(props: Props) {
               if (file === undefined) return;
               void run(async () => {
                 const { imported, skipped } = await store.importJson(await file.text());
-                return `Imported ${imported} record${imported === 1 ? '' : 's'}` + (skipped.length > 0 ? `; skipped ${skipped.map((s) => `${s.key} (${s.reason})`).join(', ')}` : '.');
+                return (
+                  `Imported ${imported} record${imported === 1 ? '' : 's'}` +
+                  (skipped.length > 0
+                    ? `; skipped ${skipped.map((s) => `${s.key} (${s.reason})`).join(', ')}`
+                    : '.')
+                );
               });
             }}
           />
@@ -164,7 +195,8 @@ export function HistoryPanel(props: Props) {
           class="danger"
           data-testid="history-delete-all"
           onClick={() => {
-            if (confirm('Delete your whole private history from this browser?')) void run(() => store.deleteAll());
+            if (confirm('Delete your whole private history from this browser?'))
+              void run(() => store.deleteAll());
           }}
         >
           Delete everything

@@ -1,6 +1,12 @@
 import { validateSettings, type Settings } from '../chat/settings.ts';
 
-export function SettingsPanel({ settings, onChange }: { settings: Settings; onChange(s: Settings): void }) {
+export function SettingsPanel({
+  settings,
+  onChange,
+}: {
+  settings: Settings;
+  onChange(s: Settings): void;
+}) {
   const problems = validateSettings(settings);
   const number = (key: 'alpha' | 'draftTokens' | 'temperature' | 'maxTokens') => (e: Event) =>
     onChange({ ...settings, [key]: Number((e.target as HTMLInputElement).value) });
@@ -11,7 +17,9 @@ export function SettingsPanel({ settings, onChange }: { settings: Settings; onCh
         <input
           type="url"
           value={settings.verifierUrl}
-          onInput={(e) => onChange({ ...settings, verifierUrl: (e.target as HTMLInputElement).value })}
+          onInput={(e) =>
+            onChange({ ...settings, verifierUrl: (e.target as HTMLInputElement).value })
+          }
         />
       </label>
       <label>
@@ -25,25 +33,58 @@ export function SettingsPanel({ settings, onChange }: { settings: Settings; onCh
       </label>
       <label>
         α (steering strength)
-        <input type="number" min={0} max={4} step={0.1} value={settings.alpha} onInput={number('alpha')} />
+        <input
+          type="number"
+          min={0}
+          max={4}
+          step={0.1}
+          value={settings.alpha}
+          onInput={number('alpha')}
+        />
       </label>
       <label>
         Draft length
-        <input type="number" min={1} max={16} step={1} value={settings.draftTokens} onInput={number('draftTokens')} />
+        <input
+          type="number"
+          min={1}
+          max={16}
+          step={1}
+          value={settings.draftTokens}
+          onInput={number('draftTokens')}
+        />
       </label>
       <label>
         Temperature
-        <input type="number" min={0} max={2} step={0.1} value={settings.temperature} onInput={number('temperature')} />
+        <input
+          type="number"
+          min={0}
+          max={2}
+          step={0.1}
+          value={settings.temperature}
+          onInput={number('temperature')}
+        />
       </label>
       <label>
         Max tokens
-        <input type="number" min={1} max={512} step={1} value={settings.maxTokens} onInput={number('maxTokens')} />
+        <input
+          type="number"
+          min={1}
+          max={512}
+          step={1}
+          value={settings.maxTokens}
+          onInput={number('maxTokens')}
+        />
       </label>
       <label>
         Engine
         <select
           value={settings.engine}
-          onChange={(e) => onChange({ ...settings, engine: (e.target as HTMLSelectElement).value as Settings['engine'] })}
+          onChange={(e) =>
+            onChange({
+              ...settings,
+              engine: (e.target as HTMLSelectElement).value as Settings['engine'],
+            })
+          }
         >
           <option value="auto">Automatic</option>
           <option value="wllama">wllama (WASM, CPU)</option>

@@ -89,6 +89,7 @@ export class KvSequence {
       await this.model.truncate(keep);
       this.cached.length = keep;
     }
-    for (const length of this.nextByLength.keys()) if (length > keep) this.nextByLength.delete(length);
+    for (const length of this.nextByLength.keys())
+      if (length > keep) this.nextByLength.delete(length);
   }
 }

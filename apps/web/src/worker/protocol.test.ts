@@ -94,7 +94,11 @@ describe('drafter worker protocol', () => {
     const publicTokens = [1, 2, 3];
     await drafter.begin({ device, public: publicTokens });
     await drafter.commit([4]);
-    const block = await drafter.draft(3, (q) => q.indexOf(Math.max(...q)), () => false);
+    const block = await drafter.draft(
+      3,
+      (q) => q.indexOf(Math.max(...q)),
+      () => false,
+    );
     expect(block.tokens).toHaveLength(3);
     block.distributions.forEach((q, i) =>
       expect([...q]).toEqual([...fakeDistribution([...device, 4, ...block.tokens.slice(0, i)], 8)]),
@@ -112,7 +116,11 @@ describe('drafter worker protocol', () => {
     await client.request(load);
     const drafter = new WorkerDrafter(client, 8);
     await drafter.begin({ device: [1, 2, 3], public: [1, 2, 3] });
-    const block = await drafter.draft(2, () => 6, () => false);
+    const block = await drafter.draft(
+      2,
+      () => 6,
+      () => false,
+    );
     expect(block.references).toBe(block.distributions);
     expect(reference.decodedTokens).toBe(0);
   });
@@ -125,11 +133,19 @@ describe('drafter worker protocol', () => {
     const context = [1, 2, 3, 4, 5, 6, 7, 1, 2, 3];
     await drafter.begin({ device: context, public: context });
     expect(device.decodedTokens).toBe(10);
-    const first = await drafter.draft(4, () => 2, () => false);
+    const first = await drafter.draft(
+      4,
+      () => 2,
+      () => false,
+    );
     expect(device.decodedTokens).toBe(14);
     // The cloud accepted 2 and corrected the third: the rejected suffix is dropped, only the correction is decoded.
     await drafter.commit([...first.tokens.slice(0, 2), 5]);
-    await drafter.draft(4, () => 3, () => false);
+    await drafter.draft(
+      4,
+      () => 3,
+      () => false,
+    );
     expect(device.decodedTokens).toBe(14 + 1 + 4);
     expect(device.cache).toEqual([...context, 2, 2, 5, 3, 3, 3, 3]);
   });
@@ -139,7 +155,11 @@ describe('drafter worker protocol', () => {
     await client.request(load);
     const drafter = new WorkerDrafter(client, 8);
     await drafter.begin({ device: [1, 2], public: [1, 2] });
-    const block = await drafter.draft(5, () => 7, (t) => t === 7);
+    const block = await drafter.draft(
+      5,
+      () => 7,
+      (t) => t === 7,
+    );
     expect(block.tokens).toEqual([7]);
     expect(block.distributions).toHaveLength(2);
   });

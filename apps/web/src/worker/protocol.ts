@@ -59,14 +59,12 @@ export interface WorkerResults {
 }
 
 export type WorkerErrorCode =
-  | 'BAD_REQUEST'
-  | 'NOT_LOADED'
-  | 'LOAD_FAILED'
-  | 'CONTEXT_FULL'
-  | 'ENGINE_FAILED';
+  'BAD_REQUEST' | 'NOT_LOADED' | 'LOAD_FAILED' | 'CONTEXT_FULL' | 'ENGINE_FAILED';
 
 export type WorkerReply =
-  | { [K in keyof WorkerResults]: { id: number; kind: 'result'; of: K; result: WorkerResults[K] } }[keyof WorkerResults]
+  | {
+      [K in keyof WorkerResults]: { id: number; kind: 'result'; of: K; result: WorkerResults[K] };
+    }[keyof WorkerResults]
   | { id: number; kind: 'error'; code: WorkerErrorCode; message: string }
   | { id: number; kind: 'progress'; loaded: number; total: number };
 

@@ -52,9 +52,13 @@ async function download(
   } catch (error) {
     throw new Error(
       `could not reach ${url} (${error instanceof Error ? error.message : String(error)}); is the server running?`,
+      { cause: error },
     );
   }
-  if (!response.ok) throw new Error(`${url} answered HTTP ${response.status}; the model file is missing on the server`);
+  if (!response.ok)
+    throw new Error(
+      `${url} answered HTTP ${response.status}; the model file is missing on the server`,
+    );
   const total = Number(response.headers.get('content-length') ?? 0);
   const reader = response.body?.getReader();
   if (reader === undefined) return response.blob();
@@ -90,6 +94,7 @@ export const loadWllama: EngineLoader = async (request, onProgress) => {
     await Promise.allSettled([device.exit(), reference.exit()]);
     throw new Error(
       `the model file did not load (${error instanceof Error ? error.message : String(error)}); it must be a GGUF llama.cpp can read`,
+      { cause: error },
     );
   }
   const info = device.getLoadedContextInfo();

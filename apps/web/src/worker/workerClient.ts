@@ -11,7 +11,8 @@ import {
 /** What the client needs of a Worker (a real one, or a MessageChannel port in tests). */
 export interface WorkerLike {
   postMessage(message: unknown): void;
-  onmessage: ((event: { data: unknown }) => void) | null;
+  /** Bivariant, so that the DOM's Worker (MessageEvent handler) fits. */
+  onmessage: { bivarianceHack(event: { data: unknown }): void }['bivarianceHack'] | null;
   terminate?(): void;
 }
 

@@ -31,7 +31,11 @@ export class WorkerDrafter implements Drafter {
       : (context as DraftContext);
     this.context = both;
     this.committed = [];
-    await this.client.request({ kind: 'begin', device: [...both.device], public: [...both.public] });
+    await this.client.request({
+      kind: 'begin',
+      device: [...both.device],
+      public: [...both.public],
+    });
   }
 
   async draft(

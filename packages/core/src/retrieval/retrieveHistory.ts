@@ -88,9 +88,7 @@ export async function retrieveHistory(
     throw new RangeError(`budgetTokens is ${options.budgetTokens}; expected a number ≥ 0`);
   }
   const scores = bm25Scores(query, history, options.k1, options.b);
-  const order = history
-    .map((_, index) => index)
-    .sort((a, b) => scores[b]! - scores[a]! || b - a);
+  const order = history.map((_, index) => index).sort((a, b) => scores[b]! - scores[a]! || b - a);
   const chosen: RetrievedSnippet[] = [];
   let left = options.budgetTokens;
   for (const index of order) {
