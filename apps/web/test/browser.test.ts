@@ -10,12 +10,20 @@ import { build } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DemoPersona } from '../scripts/demoPersonas.ts';
 import { buildDemoPersonas } from '../scripts/demoPersonas.ts';
-import { CHROMIUM, freePort, launchBrowser, REPO_ROOT, ServerProcess, type Browser } from './harness.ts';
+import {
+  CHROMIUM,
+  freePort,
+  launchBrowser,
+  REPO_ROOT,
+  ServerProcess,
+  type Browser,
+} from './harness.ts';
 
 const ARTIFACTS = join(REPO_ROOT, 'apps/web/test-artifacts');
 const CANARY = 'CANARY-q7zx41-private';
 const available = existsSync(CHROMIUM);
-if (!available) console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
+if (!available)
+  console.warn(`browser tests skipped: no chromium at ${CHROMIUM} (apt-get install -y chromium)`);
 
 describe.skipIf(!available)('web app in Chromium', () => {
   let server: ServerProcess;
@@ -51,7 +59,10 @@ describe.skipIf(!available)('web app in Chromium', () => {
     const before = await page.getByTestId('answer').count();
     await page.getByTestId('prompt').fill(request);
     await page.getByTestId('send').click();
-    await page.locator('[data-testid=answer][data-done=true]').nth(before).waitFor({ timeout: 120_000 });
+    await page
+      .locator('[data-testid=answer][data-done=true]')
+      .nth(before)
+      .waitFor({ timeout: 120_000 });
   }
 
   it('loads the page and the small model from the server', async () => {
@@ -65,11 +76,13 @@ describe.skipIf(!available)('web app in Chromium', () => {
 
   it('answers a PersonaWorld request with the demo persona’s style and the right fact; the stats add up', async () => {
     await page.getByTestId('demo-persona-0').click();
-    await expect.poll(() => page.getByTestId('history-count').textContent()).toBe(
-      `${persona.history.length} records`,
-    );
+    await expect
+      .poll(() => page.getByTestId('history-count').textContent())
+      .toBe(`${persona.history.length} records`);
     // A canary in the persona's own style, so that retrieval puts it in the device context.
-    await page.getByTestId('history-add').fill(`Mepei folks! ${CANARY} Mind the mumur. Brimex, Drysyrk`);
+    await page
+      .getByTestId('history-add')
+      .fill(`Mepei folks! ${CANARY} Mind the mumur. Brimex, Drysyrk`);
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByLabel('Temperature').fill('0');
@@ -84,10 +97,13 @@ describe.skipIf(!available)('web app in Chromium', () => {
     const styleHits = task.styleItems.filter((item) => answer.includes(item));
     expect(styleHits.length).toBeGreaterThanOrEqual(Math.ceil(task.styleItems.length / 2));
 
-    const stat = async (id: string) => Number((await page.getByTestId(id).last().textContent())!.replace(/[^\d.]/g, ''));
+    const stat = async (id: string) =>
+      Number((await page.getByTestId(id).last().textContent())!.replace(/[^\d.]/g, ''));
     const tokens = await stat('stat-tokens');
     const rounds = await stat('stat-rounds');
-    const origins = (await page.getByTestId('stat-origins').last().textContent())!.split('·').map(Number);
+    const origins = (await page.getByTestId('stat-origins').last().textContent())!
+      .split('·')
+      .map(Number);
     expect(origins.reduce((a, b) => a + b, 0)).toBe(tokens);
     expect(origins[3]).toBe(0); // nothing local-only while the verifier is up
     expect(Math.abs((await stat('stat-tpr')) * rounds - tokens)).toBeLessThan(rounds * 0.01 + 0.01);
@@ -113,8 +129,13 @@ describe.skipIf(!available)('web app in Chromium', () => {
   it('keeps the history across a reload; export → delete everything → import restores it', async () => {
     const count = persona.history.length + 1;
     await page.reload();
-    await expect.poll(() => page.getByTestId('history-count').textContent()).toBe(`${count} records`);
-    const texts = await page.getByTestId('history-records').locator('.record-text').allTextContents();
+    await expect
+      .poll(() => page.getByTestId('history-count').textContent())
+      .toBe(`${count} records`);
+    const texts = await page
+      .getByTestId('history-records')
+      .locator('.record-text')
+      .allTextContents();
 
     const download = page.waitForEvent('download');
     await page.getByTestId('history-export').click();
@@ -127,7 +148,11 @@ describe.skipIf(!available)('web app in Chromium', () => {
     await expect.poll(() => page.getByTestId('history-count').textContent()).toBe('0 records');
 
     await page.getByTestId('history-import').setInputFiles(file);
-    await expect.poll(() => page.getByTestId('history-count').textContent()).toBe(`${count} records`);
-    expect(await page.getByTestId('history-records').locator('.record-text').allTextContents()).toEqual(texts);
+    await expect
+      .poll(() => page.getByTestId('history-count').textContent())
+      .toBe(`${count} records`);
+    expect(
+      await page.getByTestId('history-records').locator('.record-text').allTextContents(),
+    ).toEqual(texts);
   });
 });
