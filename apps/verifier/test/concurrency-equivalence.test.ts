@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VerifierBackend } from '../src/backends/backend.ts';
 import { createLlamaCppBackend } from '../src/backends/llamacpp/index.ts';
-import {
-  NO_MODEL_PAIR_REASON,
-  testModelPair,
-} from '../src/backends/llamacpp/testing/test-model-pair.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '@specsteer/llama/testing';
 import { createVllmBackend } from '../src/backends/vllm/index.ts';
 import { startFakeVllm, type FakeVllmServer } from '../src/testing/fake-vllm/fake-vllm-server.ts';
 import { LlamaModelEngine } from '../src/testing/fake-vllm/llama-model-engine.ts';
@@ -32,9 +29,9 @@ const REPEATS = 36;
  * The vLLM backend keeps no scoring state across requests (each one carries its
  * whole sequence), so what concurrency can break there is the pairing of
  * requests, answers and sessions; its stand-in servers re-evaluate every
- * sequence from scratch (~7 s a run here), so fewer runs.
+ * sequence from scratch, with full distributions (~7 s a run here), so fewer runs.
  */
-const VLLM_REPEATS = 6;
+const VLLM_REPEATS = 3;
 /** No round budget in the way: every session drafts as fast as it can. */
 const UNLIMITED = { SPECSTEER_ROUNDS_PER_SECOND: '1000000', SPECSTEER_RATE_LIMIT_BURST: '1000000' };
 
@@ -47,7 +44,7 @@ function equivalenceSuite(name: string, backend: () => Promise<VerifierBackend>,
     beforeAll(async () => {
       server = await startVerifier({ backend, env: UNLIMITED });
       alone = await runAlone(server.url, server.backend.tokenizerFingerprint, all());
-    });
+    }, 120_000);
     afterAll(async () => {
       await server?.close();
     });
@@ -73,7 +70,7 @@ function equivalenceSuite(name: string, backend: () => Promise<VerifierBackend>,
         if (diff.length > 0) failedRuns.push(`run ${run}: ${diff.length} sessions; ${diff[0]}`);
       }
       expect(failedRuns).toEqual([]);
-    });
+    }, 240_000);
   });
 }
 

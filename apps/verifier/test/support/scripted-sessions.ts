@@ -29,12 +29,15 @@ export function scripts(
   rounds: number,
   maxDraft = 6,
 ): SessionScript[] {
-  const subjects = ['the harbour', 'a long walk in the hills at dawn', 'tea', 'the capital'];
+  const subjects = [
+    'the harbour',
+    'a long walk in the hills at dawn',
+    'tea',
+    'the capital of Varnia',
+  ];
   return Array.from({ length: count }, (_, i) => ({
     sessionId: `equivalence-${i}`,
-    request: `Note ${i}: write to the team about ${subjects[i % subjects.length]}.`.repeat(
-      1 + (i % 3),
-    ),
+    request: `Note ${i}: ${subjects[i % subjects.length]}.`,
     seed: 101 + i,
     rounds,
     vocabSize,
