@@ -81,7 +81,10 @@ describe('before hello', () => {
   });
 
   it('a keyed device gets a slot and generates while 40 keyless sockets ping once a second', async () => {
-    const server = await verifier({ SPECSTEER_MAX_CONNECTIONS: '40' });
+    const server = await verifier({
+      SPECSTEER_MAX_CONNECTIONS: '40',
+      SPECSTEER_MAX_UNAUTHENTICATED_PER_ADDRESS: '4',
+    });
     const flood = await Promise.all(Array.from({ length: 40 }, () => keylessUpgrade(server.url)));
     const held = flood.filter((r) => r.status === 101);
     expect(held.length).toBeLessThanOrEqual(4);

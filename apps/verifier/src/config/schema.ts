@@ -74,7 +74,7 @@ export const ConfigSchema = z.strictObject({
    * the upgrade counts as complete); more upgrades from it get HTTP 429.
    * Connections before hello hold at most half of maxConnections in all.
    */
-  maxUnauthenticatedPerAddress: positiveInt.default(4),
+  maxUnauthenticatedPerAddress: positiveInt.default(16),
   /** Connections one instance holds; more upgrades get HTTP 503. */
   maxConnections: positiveInt.max(HARD_CAPS.sessionsPerConnection * 64).default(4096),
   shutdownGraceMs: positiveInt.default(10_000),
