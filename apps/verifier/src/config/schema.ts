@@ -30,7 +30,7 @@ export const ConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   backend: z.enum(['llamacpp', 'vllm']).default('llamacpp'),
-  /** Embedded backend: the large GGUF scores p, the small GGUF scores s (DESIGN.md §2, §6). */
+  /** Embedded backend: the large GGUF scores p, the small GGUF scores s (docs/design.md §2, §6). */
   targetModelPath: z.string().min(1).optional(),
   referenceModelPath: z.string().min(1).optional(),
   /** Tokens one session's sequence holds (default: the models' trained context). */

@@ -58,7 +58,7 @@ export class SequencePoolClosedError extends Error {
  * session's cache, which then re-evaluates its sequence once). So any number
  * of sessions can be open with bounded memory; when every sequence is busy,
  * callers queue in arrival order. Contexts are created on demand with one
- * thread each (ENGINES.md: more threads are slower on 2 vCPUs).
+ * thread each (docs/design.md §5: more threads are slower on 2 vCPUs).
  */
 export class SequencePool {
   private readonly sequences: PooledSequence[] = [];
