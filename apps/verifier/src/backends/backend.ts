@@ -8,7 +8,7 @@ export interface PublicChatMessage {
 }
 
 /**
- * What the server needs from a backend: the two cloud models of DESIGN.md §2
+ * What the server needs from a backend: the two cloud models of docs/design.md §2
  * (target p and reference s) behind core's `Scorer`, and the tokenizer they
  * share. Implemented by `llamacpp` (embedded, default) and `vllm`.
  */

@@ -22,7 +22,7 @@ export class ConfigError extends Error {
   }
 }
 
-/** The model pair of DESIGN.md §6, where the repository keeps it. */
+/** The model pair of docs/design.md §6, where the repository keeps it. */
 export const DEFAULT_MODEL_PATHS = {
   target: fileURLToPath(new URL('../../../../models/specsteer-large.gguf', import.meta.url)),
   reference: fileURLToPath(new URL('../../../../models/specsteer-small.gguf', import.meta.url)),

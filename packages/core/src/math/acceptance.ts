@@ -1,4 +1,4 @@
-// The ratio test of DESIGN.md §2 "Verify": it needs only the cloud's p and s
+// The ratio test of docs/design.md §2 "Verify": it needs only the cloud's p and s
 // of a drafted token, never q, so the server can run it on public data.
 
 import { MathInputError } from './errors.ts';

@@ -1,4 +1,4 @@
-// The correction of DESIGN.md §2 "Verify": top-K of p and s at the correction
+// The correction of docs/design.md §2 "Verify": top-K of p and s at the correction
 // position plus the mass outside, built by the server from what its scorers
 // report, and read back by the device into full-vocabulary estimates.
 

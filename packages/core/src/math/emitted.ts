@@ -1,4 +1,4 @@
-// The analytic emitted distribution of DESIGN.md §2 "Why this is right", and
+// The analytic emitted distribution of docs/design.md §2 "Why this is right", and
 // the distance used to report how far an approximation is from π.
 
 import { acceptProbability } from './acceptance.ts';

@@ -1,4 +1,4 @@
-// DESIGN.md §2 tests 2 and 3: with a private shift (q ≠ s) a round emits the
+// docs/design.md §2 tests 2 and 3: with a private shift (q ≠ s) a round emits the
 // analytic D = q·a + P(reject)·R as its first token (and the bonus token after
 // a fully accepted draft from π); D = π when α = 1 and c ≥ Z, and whenever
 // π ≥ q·a pointwise; elsewhere TV(D, π) is measured and reported.
@@ -121,7 +121,7 @@ function allSequences(vocabSize: number, maxLength: number): number[][] {
 describe('any α and c with a private shift', () => {
   const rows: Array<Record<string, string | number | boolean>> = [];
   afterAll(() => {
-    console.log('TV(D, π) at the first position, any α and c (DESIGN.md §2 test 3):');
+    console.log('TV(D, π) at the first position, any α and c (docs/design.md §2 test 3):');
     console.table(rows);
   });
 

@@ -1,4 +1,4 @@
-// DESIGN.md §2 test 1: with no private shift (q = s) the round is classic
+// docs/design.md §2 test 1: with no private shift (q = s) the round is classic
 // speculative sampling, and what it emits follows the cloud's p exactly.
 
 import { describe, expect, it } from 'vitest';

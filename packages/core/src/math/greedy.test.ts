@@ -1,4 +1,4 @@
-// DESIGN.md §2 "Greedy (temperature 0)": draft argmax q, accept y_i iff
+// docs/design.md §2 "Greedy (temperature 0)": draft argmax q, accept y_i iff
 // p/s ≥ τ, recover argmax π over the correction support — no randomness at all.
 
 import { describe, expect, it } from 'vitest';

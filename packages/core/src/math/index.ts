@@ -1,4 +1,4 @@
-// The Draft–Verify–Recover math of DESIGN.md §2: pure functions over explicit
+// The Draft–Verify–Recover math of docs/design.md §2: pure functions over explicit
 // distributions, shared by the device (recover) and the server (verify).
 
 export type {

@@ -1,4 +1,4 @@
-// recoverToken (DESIGN.md §2 "Recover"): the steering residual after a
+// recoverToken (docs/design.md §2 "Recover"): the steering residual after a
 // rejection, π for the bonus token, and what private knowledge can reach.
 
 import { describe, expect, it } from 'vitest';

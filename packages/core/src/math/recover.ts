@@ -1,4 +1,4 @@
-// The device's step of DESIGN.md §2 "Recover": after a rejection, sample the
+// The device's step of docs/design.md §2 "Recover": after a rejection, sample the
 // steering residual R ∝ max(0, π − q·a); after full acceptance, sample the
 // bonus token from π. Only the device runs this: it needs the private q.
 

@@ -1,4 +1,4 @@
-// The steering residual of DESIGN.md §2 "Recover": what the device samples
+// The steering residual of docs/design.md §2 "Recover": what the device samples
 // after a rejection, so that accepted + recovered tokens together follow π.
 
 import { assertSameLength, assertWeights } from './validate.ts';

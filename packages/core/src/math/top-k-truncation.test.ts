@@ -1,4 +1,4 @@
-// DESIGN.md §2 test 4: the correction carries only each scorer's top-K (plus
+// docs/design.md §2 test 4: the correction carries only each scorer's top-K (plus
 // the rejected token and the tail mass); the distance of what a round emits
 // from π is measured as K shrinks, and is zero at K = vocabulary size.
 
@@ -41,7 +41,9 @@ function firstTokenAtTopK(
 describe('top-K truncation of the correction', () => {
   const rows: Array<Record<string, number>> = [];
   afterAll(() => {
-    console.log(`TV(emitted first token, π) as K shrinks, V = ${VOCAB} (DESIGN.md §2 test 4):`);
+    console.log(
+      `TV(emitted first token, π) as K shrinks, V = ${VOCAB} (docs/design.md §2 test 4):`,
+    );
     console.table(rows);
   });
 

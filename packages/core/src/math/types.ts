@@ -1,4 +1,4 @@
-// The inputs and outputs of the two top-level steps of DESIGN.md §2: the
+// The inputs and outputs of the two top-level steps of docs/design.md §2: the
 // server's verifyDraft and the device's recoverToken. The wire types live in
 // @specsteer/protocol; the session loop maps between them with these field names.
 
@@ -8,7 +8,7 @@ export type { Distribution, PositionScore, TokenId };
 
 /** Sampling settings shared by the device and the server for one session. */
 export interface SamplingParams {
-  /** 0 = greedy (DESIGN.md §2 "Greedy"); 1 = the model distributions as they are. */
+  /** 0 = greedy (docs/design.md §2 "Greedy"); 1 = the model distributions as they are. */
   temperature: number;
   /** Weight α ≥ 0 of the private evidence in π ∝ p·(q/s)^α. */
   alpha: number;

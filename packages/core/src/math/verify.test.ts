@@ -1,4 +1,4 @@
-// verifyDraft's edge cases (DESIGN.md §2 "Verify"): empty drafts, rejection at
+// verifyDraft's edge cases (docs/design.md §2 "Verify"): empty drafts, rejection at
 // the first token, full acceptance, zeros in s, empty tails, bad input.
 
 import { describe, expect, it } from 'vitest';

@@ -1,4 +1,4 @@
-// The server's step of DESIGN.md §2 "Verify": the ratio test on each draft
+// The server's step of docs/design.md §2 "Verify": the ratio test on each draft
 // token up to the first rejection, and the correction at the position after
 // the accepted prefix. It sees public data only: draft tokens and cloud scores.
 

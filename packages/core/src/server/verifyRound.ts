@@ -1,4 +1,4 @@
-// The server's step of one round (DESIGN.md §2 "Verify", protocol round
+// The server's step of one round (docs/design.md §2 "Verify", protocol round
 // semantics in packages/protocol/src/messages/round.ts): the ratio test on the
 // scored draft, then the session's stop conditions. The verifier app calls
 // this through VerifierConversation; it is the only copy.

@@ -1,4 +1,4 @@
-// The session loop as the device runs it (DESIGN.md §2, protocol round
+// The session loop as the device runs it (docs/design.md §2, protocol round
 // semantics): draft k tokens with the private context → the cloud verifies
 // them on public data → commit the accepted prefix → recover one token from
 // the correction with the q the drafter already computed → repeat. The
@@ -78,7 +78,7 @@ export interface SpecSteerSessionOptions {
   /** Every committed token, in order, exactly once. */
   onToken?(token: CommittedToken): void;
   /**
-   * Draft the next round while this round's verdict travels (DESIGN.md §2,
+   * Draft the next round while this round's verdict travels (docs/design.md §2,
    * "drafting pipelined behind verification"): guess that the cloud accepts
    * the whole draft and that the bonus token is argmax q, and draft round r+1
    * after that guess with round r+1's own stream. The guess is used only when

@@ -1,4 +1,4 @@
-// draft → verdict: one Draft–Verify–Recover round (DESIGN.md §2).
+// draft → verdict: one Draft–Verify–Recover round (docs/design.md §2).
 //
 // Round semantics. The server holds the session's output O (n tokens so far).
 // Round r:

@@ -3,7 +3,7 @@
 // server keeps, so any replica can rebuild it from `resume`.
 //
 // There is deliberately no field for history, profile, retrieved snippets or
-// q: the private context never leaves the device (DESIGN.md §3).
+// q: the private context never leaves the device (docs/design.md §3).
 
 import { z } from 'zod';
 import { HARD_CAPS } from '../caps.ts';
@@ -56,7 +56,7 @@ export function promptTokenIds(prompt: Prompt): readonly number[] | undefined {
   return Array.isArray(tokens) ? (tokens as number[]) : undefined;
 }
 
-/** Sampling settings of DESIGN.md §2. Both sides derive their randomness from `seed`. */
+/** Sampling settings of docs/design.md §2. Both sides derive their randomness from `seed`. */
 export const SamplingSchema = z
   .looseObject({
     /** Applied to p, s (server) and q (device); 0 means greedy. */

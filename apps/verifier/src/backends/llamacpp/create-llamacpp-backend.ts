@@ -38,7 +38,7 @@ export interface LlamaCppBackend extends VerifierBackend {
 }
 
 /**
- * Load the model pair in process (DESIGN.md §5, the default backend): both
+ * Load the model pair in process (docs/design.md §5, the default backend): both
  * GGUF headers are validated first (a bad file is a MODEL_INVALID error, not
  * a native abort), the two vocabularies must be identical, and the tokenizer
  * fingerprints computed through each model must agree.

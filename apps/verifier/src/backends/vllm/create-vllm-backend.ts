@@ -1,4 +1,4 @@
-// The `vllm` backend: target p and reference s (DESIGN.md §2) on two
+// The `vllm` backend: target p and reference s (docs/design.md §2) on two
 // OpenAI-compatible vLLM servers. Start-up refuses to return a backend unless
 // both servers are healthy, serve the named models, tokenize identically
 // (core's tokenizer fingerprint over both) and accept a scoring request at the

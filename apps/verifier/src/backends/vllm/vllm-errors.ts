@@ -7,7 +7,7 @@ import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import { VLLM_VARIABLES } from './vllm-variables.ts';
 import { parseVllmErrorBody } from './vllm-wire.ts';
 
-/** Which of the two cloud models a vLLM server serves (DESIGN.md §2: p and s). */
+/** Which of the two cloud models a vLLM server serves (docs/design.md §2: p and s). */
 export type VllmRole = 'target' | 'reference';
 
 /** The environment variable an operator changes for each role's server. */
