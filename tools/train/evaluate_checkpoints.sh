@@ -11,5 +11,5 @@ for size in small large; do
   nice -n 10 /usr/bin/python3 tools/train/py/export_gguf.py --ckpt $RUNS/$size/weights-step$STEP.pt \
     --tokenizer $RUNS/tokenizer/tokenizer.model --out "$OUT/$size.gguf" --name "specsteer-$size-step$STEP" >/dev/null
 done
-cd tools/train && nice -n 10 pnpm exec tsx src/evaluate.ts --small "../../$OUT/small.gguf" --large "../../$OUT/large.gguf" \
+cd tools/train && nice -n 10 npx -y pnpm@12.4.2 exec tsx src/evaluate.ts --small "../../$OUT/small.gguf" --large "../../$OUT/large.gguf" \
   --eval ../../$RUNS/corpus-snapshot/eval.jsonl --limit "$LIMIT" --json "../../$OUT/evaluation.json" | tee "../../$OUT/table.md"

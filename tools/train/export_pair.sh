@@ -26,7 +26,7 @@ for size in small large; do
     --prompt "$PROMPT" --f32 --out "$REF/$size.json" --fixture "$OUT/${PREFIX}$size.fixture.json"
   # Once with llama.cpp's defaults (f16 KV cache: what the verifier runs), once in f32 throughout.
   for kv in "" --f32-attention; do
-    (cd tools/train && pnpm exec tsx src/check-export.ts "../../$OUT/${PREFIX}$size.gguf" "../../$REF/$size.json" $kv) \
+    (cd tools/train && npx -y pnpm@12.4.2 exec tsx src/check-export.ts "../../$OUT/${PREFIX}$size.gguf" "../../$REF/$size.json" $kv) \
       | tee "$REF/$size.check$kv.json"
   done
 done

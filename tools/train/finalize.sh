@@ -11,5 +11,5 @@ for size in small large; do
 done
 EVAL=$RUNS/corpus-snapshot/eval.jsonl tools/train/export_pair.sh $RUNS/small/ckpt.pt $RUNS/large/ckpt.pt models specsteer-
 mkdir -p $RUNS/final
-cd tools/train && pnpm exec tsx src/evaluate.ts --eval ../../$RUNS/corpus-snapshot/eval.jsonl \
+cd tools/train && npx -y pnpm@12.4.2 exec tsx src/evaluate.ts --eval ../../$RUNS/corpus-snapshot/eval.jsonl \
   --json ../../$RUNS/final/evaluation.json | tee ../../$RUNS/final/table.md

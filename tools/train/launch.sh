@@ -4,7 +4,7 @@
 # The large run gets a higher CPU priority: it is the slower one and the critical path,
 # and the machine is shared with other jobs.
 set -eu
-DEADLINE=${1:-11:28}
+DEADLINE=${1:?usage: tools/train/launch.sh HH:MM [small|large ...]}
 shift || true
 SIZES=${*:-small large}
 DATA=data/personaworld

@@ -16,6 +16,8 @@ import {
   OfflineTokenizer,
   SHIPPED_MODEL_PAIR,
   ModelInvalidError,
+  detectPromptFormat,
+  renderModelChat,
   validateModelFile,
 } from '@specsteer/llama';
 import { CliUsageError } from './cli-usage-error.ts';
@@ -69,26 +71,17 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       ...(args.system !== undefined ? [{ role: 'system' as const, content: args.system }] : []),
       { role: 'user', content: args.prompt },
     ];
-    const contextTokens = tokenizer.tokenizeDocument(renderOfflinePrompt({ history, messages }));
-    // The cloud scores the public prompt that it tokenizes itself; the device context must end with it.
-    const publicTokens = tokenizer.tokenizeDocument(renderPublicPrompt(messages)).slice(1);
-    if (
-      contextTokens.slice(contextTokens.length - publicTokens.length).join() !== publicTokens.join()
-    ) {
-      throw new CliUsageError(
-        "the device context does not end with the public prompt's tokens; this tokenizer was not trained with add_dummy_prefix=false",
-      );
-    }
+    const format =
+      args.chatFormat === 'auto' ? detectPromptFormat(drafter.llamaModel) : args.chatFormat;
+    const { contextTokens, stopTokens } =
+      format === 'offline'
+        ? offlinePrompt(tokenizer, history, messages)
+        : modelPrompt(drafter.llamaModel, history, messages);
     if (contextTokens.length >= drafter.contextSize) {
       throw new CliUsageError(
         `history and prompt are ${contextTokens.length} tokens; the small model's context holds ${drafter.contextSize}: shorten the history`,
       );
     }
-    // Every chat marker ends the answer: a marker inside it would be a new turn
-    // (at high temperature the model sometimes samples <|assistant|> mid-answer).
-    const stopTokens = Object.values(OFFLINE_MARKERS)
-      .map((marker) => tokenizer.singleToken(marker))
-      .filter((token): token is number => token !== null);
     const tokenizerFingerprint = await fingerprintTokenizer(drafter.vocabSize, (text) =>
       tokenizer.tokenize(text),
     );
@@ -166,6 +159,40 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
     await drafter.dispose();
     await verifier?.close();
   }
+}
+
+/** The shipped pair's own chat format (core's offline template). */
+function offlinePrompt(
+  tokenizer: OfflineTokenizer,
+  history: string[],
+  messages: ChatMessage[],
+): { contextTokens: number[]; stopTokens: number[] } {
+  const contextTokens = tokenizer.tokenizeDocument(renderOfflinePrompt({ history, messages }));
+  // The cloud scores the public prompt that it tokenizes itself; the device context must end with it.
+  const publicTokens = tokenizer.tokenizeDocument(renderPublicPrompt(messages)).slice(1);
+  if (
+    contextTokens.slice(contextTokens.length - publicTokens.length).join() !== publicTokens.join()
+  ) {
+    throw new CliUsageError(
+      "the device context does not end with the public prompt's tokens; this tokenizer was not trained with add_dummy_prefix=false",
+    );
+  }
+  // Every chat marker ends the answer: a marker inside it would be a new turn
+  // (at high temperature the model sometimes samples <|assistant|> mid-answer).
+  const stopTokens = Object.values(OFFLINE_MARKERS)
+    .map((marker) => tokenizer.singleToken(marker))
+    .filter((token): token is number => token !== null);
+  return { contextTokens, stopTokens };
+}
+
+/** A real model's own chat template; the history rides in a device-only system turn. */
+function modelPrompt(
+  model: LlamaDrafter['llamaModel'],
+  history: string[],
+  messages: ChatMessage[],
+): { contextTokens: number[]; stopTokens: number[] } {
+  const chat = renderModelChat(model, { history, messages });
+  return { contextTokens: chat.device, stopTokens: chat.stopTokens };
 }
 
 /** A model file the engines must not be handed, reported with the flag (or default) that named it. */

@@ -28,6 +28,8 @@ export interface GenerateArgs {
   traceFrames: string | undefined;
   /** The embedded verifier's log level (its logs go to stderr). */
   logLevel: string;
+  /** How the device renders its prompt: the shipped pair's format, the model's own template, or by the vocabulary. */
+  chatFormat: 'auto' | 'offline' | 'model';
   /** How long the verifier may take to answer the handshake, in milliseconds. */
   connectTimeoutMs: number;
 }
@@ -46,6 +48,8 @@ export const GENERATE_USAGE = `usage: specsteer generate --prompt TEXT [options]
   --seed N               sampling seed (default: random, printed)
   --max-tokens N         output tokens at most (default 96)
   --top-k N              size of the cloud's correction (default 20)
+  --chat-format F        auto (default), offline (the shipped pair's format) or model (the GGUF's own
+                         chat template; auto picks it for any model without the offline markers)
   --small-model FILE     device model GGUF (default models/specsteer-small.gguf, else data/interim/small.gguf)
   --large-model FILE     embedded verifier's target GGUF (default models/specsteer-large.gguf, else data/interim/large.gguf)
   --color / --no-color   force ANSI colours on or off (default: on for a terminal)
@@ -96,6 +100,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
         'trace-frames': { type: 'string' },
         'log-level': { type: 'string' },
         'connect-timeout': { type: 'string' },
+        'chat-format': { type: 'string' },
       },
     }));
   } catch (error) {
@@ -109,6 +114,10 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
     throw new CliUsageError(
       '--large-model is for the embedded verifier; a --server has its own models',
     );
+  }
+  const chatFormat = values['chat-format'] ?? 'auto';
+  if (chatFormat !== 'auto' && chatFormat !== 'offline' && chatFormat !== 'model') {
+    throw new CliUsageError(`--chat-format is "${chatFormat}"; expected auto, offline or model`);
   }
   const logLevel = values['log-level'] ?? 'error';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
@@ -150,6 +159,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
     color: values['no-color'] ? false : values.color ? true : undefined,
     traceFrames: values['trace-frames'],
     logLevel,
+    chatFormat,
     connectTimeoutMs:
       number(
         'connect-timeout',

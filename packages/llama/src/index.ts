@@ -15,6 +15,12 @@ export {
   type SequencePoolOptions,
 } from './scorer/sequence-pool.ts';
 export { OfflineTokenizer } from './tokenizer/offline-tokenizer.ts';
+export {
+  detectPromptFormat,
+  renderModelChat,
+  type ModelChatPrompt,
+  type PromptFormat,
+} from './tokenizer/model-chat-prompt.ts';
 export { getCpuLlama } from './models/cpu-llama.ts';
 export {
   findModelPair,

@@ -53,7 +53,10 @@ def export(ckpt_path, tokenizer_path, out_path, name, f16=True):
     w.add("general.alignment", g.UINT32, g.ALIGNMENT)
     w.add("general.file_type", g.UINT32, 1 if f16 else 0)
     w.add("llama.vocab_size", g.UINT32, cfg["vocab_size"])
-    w.add("llama.context_length", g.UINT32, cfg["context_length"])
+    # Declare the context the model was trained on (its rows), not what RoPE could address:
+    # engines size their contexts from this, and positions beyond the rows are untested.
+    trained = ck.get("args", {}).get("row_len", 256)
+    w.add("llama.context_length", g.UINT32, min(cfg["context_length"], trained))
     w.add("llama.embedding_length", g.UINT32, cfg["dim"])
     w.add("llama.block_count", g.UINT32, cfg["n_layers"])
     w.add("llama.feed_forward_length", g.UINT32, cfg["ffn_dim"])

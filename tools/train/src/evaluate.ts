@@ -1,6 +1,6 @@
 // CLI: evaluate the model pair on PersonaWorld's eval split and print the model card's table.
 // Usage: pnpm --filter @specsteer/train evaluate -- [--small PATH] [--large PATH] [--eval PATH]
-//        [--limit N] [--max-new N] [--json OUT]
+//        [--limit N] [--max-new N] [--history-tokens N] [--json OUT]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,8 @@ const { values } = parseArgs({
     eval: { type: 'string', default: resolve(repoRoot, 'data/personaworld/eval.jsonl') },
     limit: { type: 'string' },
     'max-new': { type: 'string', default: '96' },
+    // Fill each private history to this many prompt tokens (quality at the longest context).
+    'history-tokens': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -40,6 +42,9 @@ const large = await loadModel(values.large);
 const started = Date.now();
 const evaluation = await evaluatePair(small, large, tasks, {
   maxNewTokens: positiveInteger('max-new', values['max-new']),
+  ...(values['history-tokens'] !== undefined && {
+    historyTokens: positiveInteger('history-tokens', values['history-tokens']),
+  }),
   onProgress: (done, total) => {
     if (done % 25 === 0 || done === total) process.stderr.write(`evaluated ${done}/${total}\n`);
   },

@@ -35,6 +35,12 @@ export interface PairEvaluation {
 
 export interface EvaluationOptions {
   maxNewTokens: number;
+  /**
+   * Lengthen each private history (repeating the user's own messages, oldest
+   * first) until the device prompt is as close to this many tokens as it gets
+   * without passing it: quality when the answer ends at the context's edge.
+   */
+  historyTokens?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -50,6 +56,19 @@ async function answerArgmax(model: LoadedModel, prompt: string, answer: Token[])
   return predictions.slice(promptTokens.length - 1);
 }
 
+/** The task's history, its messages repeated before it until the device prompt nears `tokens`. */
+export function filledHistory(model: LoadedModel, task: EvalTask, tokens: number): string[] {
+  if (task.history.length === 0) return [...task.history];
+  const length = (history: readonly string[]) =>
+    tokenizeWithBos(model, devicePrompt(history, task.request)).length;
+  let history = [...task.history];
+  for (let i = task.history.length - 1; ; i = (i + task.history.length - 1) % task.history.length) {
+    const longer = [task.history[i]!, ...history];
+    if (length(longer) > tokens) return history;
+    history = longer;
+  }
+}
+
 export async function evaluatePair(
   small: LoadedModel,
   large: LoadedModel,
@@ -62,7 +81,11 @@ export async function evaluatePair(
   let agreePublic = 0;
   let agreeHistory = 0;
   let positions = 0;
-  for (const [i, task] of tasks.entries()) {
+  for (const [i, original] of tasks.entries()) {
+    const task =
+      options.historyTokens === undefined
+        ? original
+        : { ...original, history: filledHistory(small, original, options.historyTokens) };
     const prompts: Record<Configuration, [LoadedModel, string]> = {
       large: [large, publicPrompt(task.request)],
       small: [small, publicPrompt(task.request)],

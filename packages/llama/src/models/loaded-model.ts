@@ -15,19 +15,20 @@ export interface LoadedModel {
 }
 
 /**
- * `f32Attention` keeps keys and values in f32 (llama.cpp's default is f16) and turns flash
+ * `contextSize` defaults to the model's trained context. `f32Attention` keeps keys and values in f32 (llama.cpp's default is f16) and turns flash
  * attention off: the export check uses it to separate that rounding (~1e-3 in probability on
  * the trained pair) from any error in the exported weights (~2e-5).
  */
 export async function loadModel(
   modelPath: string,
-  contextSize = 1024,
+  contextSize?: number,
   f32Attention = false,
 ): Promise<LoadedModel> {
   const llama = await getCpuLlama();
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({
-    contextSize,
+    // Default: the context the model was trained on (the GGUF's context_length).
+    contextSize: contextSize ?? model.trainContextSize,
     threads: 1,
     sequences: 1,
     ...(f32Attention

@@ -34,4 +34,16 @@ describe('limits announced for a backend', () => {
     expect(limits).toEqual(DEFAULT_LIMITS);
     expect(narrowed).toEqual([]);
   });
+
+  it('fits the defaults to a 256-token model without a warning, and warns about settings it narrows', () => {
+    const shipped = fitLimitsToBackend(DEFAULT_LIMITS, { contextTokens: 256 });
+    expect(shipped.narrowed).toEqual(['maxPromptTokens', 'maxTokens']);
+    expect(shipped.narrowedSettings).toEqual([]);
+    expect(
+      shipped.limits.maxPromptTokens + shipped.limits.maxTokens + shipped.limits.maxDraftTokens,
+    ).toBeLessThanOrEqual(256);
+
+    const set = fitLimitsToBackend({ ...DEFAULT_LIMITS, maxTokens: 4000 }, { contextTokens: 256 });
+    expect(set.narrowedSettings).toEqual(['maxTokens']);
+  });
 });

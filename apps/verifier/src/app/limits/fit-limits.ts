@@ -1,4 +1,4 @@
-import type { Limits } from '@specsteer/protocol';
+import { DEFAULT_LIMITS, type Limits } from '@specsteer/protocol';
 
 // The configured limits, narrowed to what the backend can actually serve, so
 // that welcome never promises a round the models would fail: top-K is capped
@@ -14,8 +14,14 @@ export interface BackendCapacity {
 
 export interface FittedLimits {
   limits: Limits;
-  /** Which limits were narrowed, for a start-up warning. */
+  /** Which limits were narrowed. */
   narrowed: (keyof Limits)[];
+  /**
+   * The narrowed limits an operator set to something other than the default:
+   * worth a start-up warning. Defaults fitted to a small model's context (the
+   * shipped pair is trained on 256-token rows) are expected, not news.
+   */
+  narrowedSettings: (keyof Limits)[];
 }
 
 export function fitLimitsToBackend(configured: Limits, capacity: BackendCapacity): FittedLimits {
@@ -42,7 +48,8 @@ export function fitLimitsToBackend(configured: Limits, capacity: BackendCapacity
       }
     }
   }
-  return { limits, narrowed };
+  const narrowedSettings = narrowed.filter((key) => configured[key] !== DEFAULT_LIMITS[key]);
+  return { limits, narrowed, narrowedSettings };
 }
 
 /**

@@ -22,9 +22,18 @@ const SERVER_INFO = { name: '@specsteer/verifier', version: '0.1.0' };
 
 const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
   const { config, backend, metrics, connections, roundRateLimiter } = fastify;
-  const { limits, narrowed } = fitLimitsToBackend(limitsOf(config), capacityOf(backend));
-  if (narrowed.length > 0)
-    fastify.log.warn({ narrowed, limits }, 'limits narrowed to what the backend can serve');
+  const { limits, narrowed, narrowedSettings } = fitLimitsToBackend(
+    limitsOf(config),
+    capacityOf(backend),
+  );
+  if (narrowedSettings.length > 0) {
+    fastify.log.warn(
+      { narrowed: narrowedSettings, limits },
+      'configured limits narrowed to what the backend can serve',
+    );
+  } else if (narrowed.length > 0) {
+    fastify.log.info({ narrowed, limits }, 'default limits fitted to the backend');
+  }
   const apiKeys = new ApiKeyRegistry(config.apiKeys);
   const unauthenticated = new UnauthenticatedConnections(
     config.maxUnauthenticatedPerAddress,
