@@ -20,6 +20,10 @@ export type Configuration = (typeof CONFIGURATIONS)[number];
 export interface ConfigurationResult extends ScoreSummary {
   configuration: Configuration;
   facts: ReturnType<typeof factAccuracyByHalf>;
+  /** Prompt lengths in tokens (BOS included). */
+  promptTokens: { mean: number; max: number };
+  /** Answers that reached the end of the model's context before their stop token. */
+  cutByContext: number;
 }
 
 export interface PairEvaluation {
@@ -78,6 +82,8 @@ export async function evaluatePair(
   const answered = new Map<Configuration, { answer: string; task: EvalTask; score: TaskScore }[]>(
     CONFIGURATIONS.map((c) => [c, []]),
   );
+  const cut = new Map<Configuration, number>();
+  const promptLengths = new Map<Configuration, number[]>(CONFIGURATIONS.map((c) => [c, []]));
   let agreePublic = 0;
   let agreeHistory = 0;
   let positions = 0;
@@ -94,16 +100,29 @@ export async function evaluatePair(
     };
     for (const configuration of CONFIGURATIONS) {
       const [model, prompt] = prompts[configuration];
+      const promptTokens = tokenizeWithBos(model, prompt);
+      // Never past the model's context: an answer that has not ended by then counts as cut.
+      const room = model.sequence.contextSize - promptTokens.length;
       const generated = await greedyContinuation(
         model,
-        tokenizeWithBos(model, prompt),
-        options.maxNewTokens,
+        promptTokens,
+        Math.max(0, Math.min(options.maxNewTokens, room)),
       );
+      if (room < options.maxNewTokens && generated.at(-1) !== model.end) {
+        cut.set(configuration, (cut.get(configuration) ?? 0) + 1);
+      }
+      promptLengths.get(configuration)!.push(promptTokens.length);
       const answer = answerText(model, generated);
       answered.get(configuration)!.push({ answer, task, score: scoreAnswer(answer, task) });
     }
 
     const reference = [...small.model.tokenize(task.reference, true), small.end];
+    const longest = tokenizeWithBos(small, devicePrompt(task.history, task.request)).length;
+    if (longest + reference.length > small.sequence.contextSize) {
+      // The reference answer does not fit after this history: no agreement to measure.
+      options.onProgress?.(i + 1, tasks.length);
+      continue;
+    }
     const largePublic = await answerArgmax(large, publicPrompt(task.request), reference);
     const smallPublic = await answerArgmax(small, publicPrompt(task.request), reference);
     const smallHistory = await answerArgmax(
@@ -121,10 +140,16 @@ export async function evaluatePair(
 
   const results = CONFIGURATIONS.map((configuration) => {
     const rows = answered.get(configuration)!;
+    const lengths = promptLengths.get(configuration)!;
     return {
       configuration,
       ...meanScores(rows.map((r) => r.score)),
       facts: factAccuracyByHalf(rows),
+      promptTokens: {
+        mean: lengths.reduce((a, b) => a + b, 0) / Math.max(1, lengths.length),
+        max: Math.max(0, ...lengths),
+      },
+      cutByContext: cut.get(configuration) ?? 0,
     };
   });
   const examples = CONFIGURATIONS.flatMap((configuration) =>
