@@ -24,8 +24,7 @@ async function createBackend(): Promise<VerifierBackend> {
     return createTableBackend();
   }
   const { createLlamaCppBackend } = await import('../src/backends/llamacpp/index.ts');
-  const { testModelPair, NO_MODEL_PAIR_REASON } =
-    await import('../src/backends/llamacpp/testing/test-model-pair.ts');
+  const { testModelPair, NO_MODEL_PAIR_REASON } = await import('@specsteer/llama/testing');
   const pair = testModelPair();
   if (pair === null) throw new Error(NO_MODEL_PAIR_REASON);
   return createLlamaCppBackend({

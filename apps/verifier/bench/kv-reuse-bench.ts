@@ -11,16 +11,9 @@
 import { parseArgs } from 'node:util';
 import type { TokenId } from '@specsteer/core';
 import type { Token } from 'node-llama-cpp';
-import {
-  createLlamaCppBackend,
-  evaluateSuffix,
-  type LlamaScorer,
-} from '../src/backends/llamacpp/index.ts';
-import { positionScore } from '../src/backends/llamacpp/position-scores.ts';
-import {
-  testModelPair,
-  NO_MODEL_PAIR_REASON,
-} from '../src/backends/llamacpp/testing/test-model-pair.ts';
+import { evaluateSuffix, positionScore, type LlamaScorer } from '@specsteer/llama';
+import { createLlamaCppBackend } from '../src/backends/llamacpp/index.ts';
+import { testModelPair, NO_MODEL_PAIR_REASON } from '@specsteer/llama/testing';
 
 const argv = process.argv.slice(2);
 const { values } = parseArgs({

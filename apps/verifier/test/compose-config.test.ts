@@ -20,7 +20,7 @@ function withComposeDefaults(value: unknown): string {
 }
 
 describe('docker-compose.yml verifier environments', () => {
-  const compose = parse(readFileSync(composePath, 'utf8')) as {
+  const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as {
     services: Record<string, { environment?: Record<string, unknown> }>;
   };
   const verifierServices = Object.entries(compose.services).filter(([, service]) =>

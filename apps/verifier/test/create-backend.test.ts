@@ -1,9 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createConfiguredBackend } from '../src/app/services/create-backend.ts';
-import {
-  NO_MODEL_PAIR_REASON,
-  testModelPair,
-} from '../src/backends/llamacpp/testing/test-model-pair.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '@specsteer/llama/testing';
 import { loadConfig } from '../src/config/index.ts';
 import { startFakeVllm, type FakeVllmServer } from '../src/testing/fake-vllm/fake-vllm-server.ts';
 import { hello, opened } from './support/handshake.ts';

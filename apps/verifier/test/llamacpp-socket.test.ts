@@ -9,11 +9,8 @@ import {
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLlamaCppBackend, type LlamaCppBackend } from '../src/backends/llamacpp/index.ts';
-import {
-  NO_MODEL_PAIR_REASON,
-  testModelPair,
-} from '../src/backends/llamacpp/testing/test-model-pair.ts';
-import { LlamaDrafter } from '../src/drafter/index.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '@specsteer/llama/testing';
+import { LlamaDrafter } from '@specsteer/llama';
 import { socketFactory } from './support/device.ts';
 import { startVerifier, type StartedVerifier } from './support/verifier-harness.ts';
 

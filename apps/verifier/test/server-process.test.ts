@@ -2,10 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  NO_MODEL_PAIR_REASON,
-  testModelPair,
-} from '../src/backends/llamacpp/testing/test-model-pair.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '@specsteer/llama/testing';
 import { hello, opened } from './support/handshake.ts';
 import { RawDevice } from './support/raw-device.ts';
 

@@ -10,7 +10,7 @@ import {
   loadModel,
   tokenizeWithBos,
   vocabulary,
-} from './llama-runtime.ts';
+} from '@specsteer/llama';
 
 interface Reference {
   vocabSize: number;

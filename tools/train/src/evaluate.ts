@@ -6,7 +6,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { parseEvalTask } from '@specsteer/personaworld';
 import { evaluationTable } from './evaluation-table.ts';
-import { loadModel } from './llama-runtime.ts';
+import { loadModel } from '@specsteer/llama';
 import { evaluatePair } from './pair-evaluation.ts';
 import { repoRoot } from './paths.ts';
 

@@ -4,7 +4,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Token } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { greedyContinuation, loadModel, vocabulary, type LoadedModel } from './llama-runtime.ts';
+import { greedyContinuation, loadModel, vocabulary, type LoadedModel } from '@specsteer/llama';
 import { modelsDir } from './paths.ts';
 
 const SIZES = ['small', 'large'] as const;

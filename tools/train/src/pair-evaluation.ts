@@ -12,12 +12,7 @@ import {
   type TaskScore,
 } from '@specsteer/personaworld';
 import type { Token } from 'node-llama-cpp';
-import {
-  argmaxAt,
-  greedyContinuation,
-  tokenizeWithBos,
-  type LoadedModel,
-} from './llama-runtime.ts';
+import { argmaxAt, greedyContinuation, tokenizeWithBos, type LoadedModel } from '@specsteer/llama';
 
 export const CONFIGURATIONS = ['large', 'small', 'small+history', 'large+history'] as const;
 export type Configuration = (typeof CONFIGURATIONS)[number];

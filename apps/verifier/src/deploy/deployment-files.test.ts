@@ -3,10 +3,13 @@
 // and the verifier image must be multi-stage, non-root and complete.
 
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { CONFIG_KEYS, environmentVariable } from '../config/environment.ts';
 
 const repoRoot = fileURLToPath(new URL('../../../../', import.meta.url));
 const composePath = `${repoRoot}docker-compose.yml`;
@@ -25,6 +28,9 @@ type Service = {
   profiles?: string[];
   volumes?: string[];
   build?: { context: string; dockerfile: string };
+  read_only?: boolean;
+  tmpfs?: string[];
+  cap_drop?: string[];
 };
 
 const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as {
@@ -135,14 +141,86 @@ describe('docker-compose.yml', () => {
     expect(embedded.deploy).toBeUndefined();
     expect(embedded.depends_on).toBeUndefined();
     expect(embedded.environment!.SPECSTEER_BACKEND).toBe('llamacpp');
-    expect(embedded.volumes).toContain('./models:/models:ro');
-    expect(embedded.environment!.SPECSTEER_TARGET_MODEL_PATH).toBe('/models/specsteer-large.gguf');
-    expect(embedded.environment!.SPECSTEER_REFERENCE_MODEL_PATH).toBe(
+    expect(embedded.volumes).toContain('${SPECSTEER_MODELS_DIR:-./models}:/models:ro');
+    expect(defaultOf(embedded.environment!.SPECSTEER_TARGET_MODEL_PATH)).toBe(
+      '/models/specsteer-large.gguf',
+    );
+    expect(defaultOf(embedded.environment!.SPECSTEER_REFERENCE_MODEL_PATH)).toBe(
       '/models/specsteer-small.gguf',
     );
   });
   // That every variable the verifier services set is one the server reads, and
   // passes its validation, is test/compose-config.test.ts's claim.
+});
+
+describe('verifier settings from .env', () => {
+  const verifiers = Object.entries(services).filter(
+    ([, service]) => service.environment?.SPECSTEER_BACKEND !== undefined,
+  );
+  /** `${NAME…}` references in the compose file: what .env can set. */
+  const composeVariables = new Set(
+    [...readFileSync(composePath, 'utf8').matchAll(/\$\{([A-Z0-9_]+)/g)].map((m) => m[1]!),
+  );
+  const exampleVariables = new Set(
+    [...readFileSync(`${repoRoot}.env.example`, 'utf8').matchAll(/^([A-Z0-9_]+)=/gm)].map(
+      (m) => m[1]!,
+    ),
+  );
+
+  it('runs both verifier services from a read-only root filesystem, without capabilities', () => {
+    expect(verifiers.map(([name]) => name).sort()).toEqual(['verifier', 'verifier-embedded']);
+    for (const [, service] of verifiers) {
+      expect(service.read_only).toBe(true);
+      // The server writes nothing, so there is no writable tmpfs either (test/image.test.ts runs it so).
+      expect(service.tmpfs).toBeUndefined();
+      expect(service.cap_drop).toEqual(['ALL']);
+    }
+  });
+
+  it.each(verifiers)('%s takes every setting of its backend from the environment', (_, service) => {
+    const env = service.environment!;
+    const backend = env.SPECSTEER_BACKEND;
+    // Where the compose file itself decides: the address inside the container, the backend, the vLLM services.
+    const fixed = new Set(['SPECSTEER_HOST', 'SPECSTEER_PORT', 'SPECSTEER_BACKEND']);
+    for (const key of CONFIG_KEYS) {
+      if (key.startsWith('vllm') && backend !== 'vllm') continue;
+      if ((key.startsWith('llamacpp') || key.endsWith('ModelPath')) && backend !== 'llamacpp')
+        continue;
+      const variable = environmentVariable(key);
+      expect(env, `${variable} is not passed to the container`).toHaveProperty(variable);
+      if (fixed.has(variable) || /^SPECSTEER_VLLM_[A-Z]+_URL$/.test(variable)) continue;
+      expect(String(env[variable]), variable).toMatch(/^\$\{[A-Z0-9_]+:-[^}]*\}$/);
+    }
+  });
+
+  it('.env.example lists exactly the variables the compose file reads, and docs/deploy.md explains each', () => {
+    expect([...exampleVariables].sort()).toEqual([...composeVariables].sort());
+    const guide = readFileSync(`${repoRoot}docs/deploy.md`, 'utf8');
+    for (const name of composeVariables) expect(guide, name).toContain(`\`${name}\``);
+  });
+
+  it.skipIf(!haveCompose)('reads every one of them from a .env file', () => {
+    const typed: Record<string, string> = {
+      SPECSTEER_PUBLISH_PORT: '9001',
+      SPECSTEER_EMBEDDED_PUBLISH_PORT: '9002',
+      SPECSTEER_STOP_GRACE_PERIOD: '45s',
+      SPECSTEER_MODELS_DIR: '/srv/specsteer-models',
+    };
+    const value = (name: string) => typed[name] ?? `from-env-file-${name.toLowerCase()}`;
+    const dir = mkdtempSync(join(tmpdir(), 'specsteer-env-'));
+    try {
+      const envFile = join(dir, '.env');
+      writeFileSync(envFile, [...composeVariables].map((n) => `${n}=${value(n)}\n`).join(''));
+      const resolved = execFileSync(
+        DOCKER_COMPOSE,
+        ['-f', composePath, '--env-file', envFile, '--profile', 'embedded', 'config'],
+        { cwd: repoRoot, env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8' },
+      );
+      for (const name of composeVariables) expect(resolved, name).toContain(value(name));
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('apps/verifier/Dockerfile', () => {
@@ -162,14 +240,25 @@ describe('apps/verifier/Dockerfile', () => {
     expect(user!.slice(5).trim()).not.toMatch(/^(root|0)(:|$)/);
   });
 
-  it('deploys the verifier with production dependencies only, and health-checks /healthz', () => {
+  it('compiles the server at build time and runs the JavaScript with plain node, health-checked on /healthz', () => {
     expect(
-      instructions.some((line) => /pnpm --filter @specsteer\/verifier deploy --prod/.test(line)),
+      instructions.some((line) =>
+        /^RUN pnpm --filter @specsteer\/verifier run build\s+&& node apps\/verifier\/scripts\/assemble-image\.mjs \/app$/.test(
+          line,
+        ),
+      ),
     ).toBe(true);
+    expect(lastStage.find((line) => line.startsWith('CMD '))).toBe(
+      'CMD ["node", "dist/server.mjs"]',
+    );
+    // The runtime stage takes /app from the build stage and nothing else: no TypeScript loader, no compiler.
+    expect(lastStage.filter((line) => line.startsWith('COPY '))).toEqual([
+      'COPY --from=build /app /app',
+    ]);
+    expect(lastStage.filter((line) => /\btsx\b|typescript|esbuild/.test(line))).toEqual([]);
     expect(
       lastStage.some((line) => line.startsWith('HEALTHCHECK') && line.includes('/healthz')),
     ).toBe(true);
-    expect(lastStage.find((line) => line.startsWith('CMD '))).toContain('src/server.ts');
   });
 
   it('copies every workspace package the verifier depends on, and only paths that exist', () => {
@@ -183,6 +272,7 @@ describe('apps/verifier/Dockerfile', () => {
       .filter((line) => line.startsWith('COPY ') && !line.includes('--from='))
       .flatMap((line) => line.split(/\s+/).slice(1, -1));
     for (const dir of workspaceDeps) expect(copied).toContain(`${dir}/src`);
+    expect(copied).toContain('apps/verifier/scripts');
     for (const path of copied) expect(existsSync(`${repoRoot}${path}`), path).toBe(true);
   });
 });

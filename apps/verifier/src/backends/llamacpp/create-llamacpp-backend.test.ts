@@ -3,14 +3,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprintTokenizer, renderHistory, renderPublicPrompt } from '@specsteer/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { GgufValueType } from '../../gguf/gguf-format.ts';
-import {
-  completeLlamaMetadata,
-  tokenEmbeddingTensor,
-  writeGguf,
-} from '../../gguf/testing/write-gguf.ts';
+import { GgufValueType } from '@specsteer/llama/testing';
+import { completeLlamaMetadata, tokenEmbeddingTensor, writeGguf } from '@specsteer/llama/testing';
 import { createLlamaCppBackend, type LlamaCppBackend } from './create-llamacpp-backend.ts';
-import { testModelPair } from './testing/test-model-pair.ts';
+import { testModelPair } from '@specsteer/llama/testing';
 
 const pair = testModelPair();
 const dir = mkdtempSync(join(tmpdir(), 'specsteer-backend-'));

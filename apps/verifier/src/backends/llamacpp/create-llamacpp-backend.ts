@@ -3,13 +3,15 @@ import { ChatTemplateError, fingerprintTokenizer, type TokenId } from '@specstee
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import type { LlamaModel } from 'node-llama-cpp';
 import type { PublicChatMessage, VerifierBackend } from '../backend.ts';
-import { validateModelFile } from '../../gguf/index.ts';
-import { getCpuLlama } from './cpu-llama.ts';
-import { LlamaScorer } from './llama-scorer.ts';
-import { ModelPairMismatchError } from './model-pair-mismatch-error.ts';
-import { OfflineTokenizer } from './offline-tokenizer.ts';
-import { checkSharedVocabulary } from './shared-vocabulary.ts';
-import { SHIPPED_MODEL_PAIR } from './model-pair-paths.ts';
+import {
+  checkSharedVocabulary,
+  getCpuLlama,
+  LlamaScorer,
+  ModelPairMismatchError,
+  OfflineTokenizer,
+  SHIPPED_MODEL_PAIR,
+  validateModelFile,
+} from '@specsteer/llama';
 
 export interface LlamaCppBackendOptions {
   /** The large GGUF: p (default models/specsteer-large.gguf). */

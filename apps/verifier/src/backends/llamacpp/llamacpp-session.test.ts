@@ -10,9 +10,9 @@ import {
 import { DEFAULT_LIMITS } from '@specsteer/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationOptions } from '../backend.ts';
-import { LlamaDrafter } from '../../drafter/index.ts';
+import { LlamaDrafter } from '@specsteer/llama';
 import { createLlamaCppBackend, type LlamaCppBackend } from './create-llamacpp-backend.ts';
-import { testModelPair } from './testing/test-model-pair.ts';
+import { testModelPair } from '@specsteer/llama/testing';
 
 const pair = testModelPair();
 const CANARY = 'CANARY-lockercode-5821QX';

@@ -14,7 +14,7 @@ import {
 } from '../../testing/fake-vllm/fake-vllm-server.ts';
 import { LlamaModelEngine } from '../../testing/fake-vllm/llama-model-engine.ts';
 import { createLlamaCppBackend, type LlamaCppBackend } from '../llamacpp/index.ts';
-import { NO_MODEL_PAIR_REASON, testModelPair } from '../llamacpp/testing/test-model-pair.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '@specsteer/llama/testing';
 import { createVllmBackend, type VllmBackend, type VllmBackendOptions } from './index.ts';
 
 const pair = testModelPair();

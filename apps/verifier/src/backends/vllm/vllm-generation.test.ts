@@ -11,11 +11,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { conversationOptions, type VerifierBackend } from '../backend.ts';
 import { socketFactory } from '../../../test/support/device.ts';
 import { startVerifier } from '../../../test/support/verifier-harness.ts';
-import { LlamaDrafter } from '../../drafter/index.ts';
+import { LlamaDrafter } from '@specsteer/llama';
 import { startFakeVllm, type FakeVllmServer } from '../../testing/fake-vllm/fake-vllm-server.ts';
 import { LlamaModelEngine } from '../../testing/fake-vllm/llama-model-engine.ts';
 import { createLlamaCppBackend, type LlamaCppBackend } from '../llamacpp/index.ts';
-import { testModelPair } from '../llamacpp/testing/test-model-pair.ts';
+import { testModelPair } from '@specsteer/llama/testing';
 import { createVllmBackend, type VllmBackend } from './index.ts';
 
 // The whole loop of DESIGN.md §2 — device drafter with private history, the

@@ -12,7 +12,7 @@ import {
   type LlamaModel,
   type Token,
 } from 'node-llama-cpp';
-import { validateModelFile } from '../../gguf/index.ts';
+import { validateModelFile } from '@specsteer/llama';
 
 let llamaPromise: Promise<Llama> | undefined;
 

@@ -5,10 +5,7 @@
 //
 // It prints the SPECSTEER_* variables that point a verifier at it. Ctrl-C stops it.
 
-import {
-  testModelPair,
-  NO_MODEL_PAIR_REASON,
-} from '../../backends/llamacpp/testing/test-model-pair.ts';
+import { testModelPair, NO_MODEL_PAIR_REASON } from '@specsteer/llama/testing';
 import { startFakeVllm } from './fake-vllm-server.ts';
 import { LlamaModelEngine } from './llama-model-engine.ts';
 

@@ -2,7 +2,7 @@
 // `specsteer generate --history FILE --prompt TEXT [--server ws://…]`.
 
 import { SpecSteerError } from '@specsteer/protocol';
-import { ModelInvalidError } from '../gguf/index.ts';
+import { ModelInvalidError } from '@specsteer/llama';
 import { CliUsageError } from './cli-usage-error.ts';
 import { GENERATE_USAGE, parseGenerateArgs } from './parse-generate-args.ts';
 

@@ -1,20 +1,10 @@
 // Running one of the pair's GGUF files in node-llama-cpp the way every tool here needs:
 // CPU prebuilt binary (never compile), one thread (ENGINES.md: ~100× faster than the default
 // here), BOS prepended by us because model.tokenize does not add it.
-import {
-  getLlama,
-  type Llama,
-  type LlamaContextSequence,
-  type LlamaModel,
-  type Token,
-} from 'node-llama-cpp';
+import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
+import { getCpuLlama } from './cpu-llama.ts';
 
-let llamaPromise: Promise<Llama> | undefined;
 
-export function cpuLlama(): Promise<Llama> {
-  llamaPromise ??= getLlama({ gpu: false, build: 'never', logLevel: 'error' as never });
-  return llamaPromise;
-}
 
 export interface LoadedModel {
   model: LlamaModel;
@@ -34,7 +24,7 @@ export async function loadModel(
   contextSize = 1024,
   f32Attention = false,
 ): Promise<LoadedModel> {
-  const llama = await cpuLlama();
+  const llama = await getCpuLlama();
   const model = await llama.loadModel({ modelPath });
   const context = await model.createContext({
     contextSize,

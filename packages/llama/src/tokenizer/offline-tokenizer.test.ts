@@ -1,9 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Llama, LlamaModel } from 'node-llama-cpp';
-import { getCpuLlama } from './cpu-llama.ts';
+import { getCpuLlama } from '../models/cpu-llama.ts';
 import { OfflineTokenizer } from './offline-tokenizer.ts';
-import { NO_MODEL_PAIR_REASON, testModelPair } from './testing/test-model-pair.ts';
+import { NO_MODEL_PAIR_REASON, testModelPair } from '../testing/test-model-pair.ts';
 
 const pair = testModelPair();
 const fixturePath = pair?.referencePath.replace(/\.gguf$/, '.fixture.json');

@@ -2,8 +2,8 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 
-/** The repository root, found from this file's place in apps/verifier/src/backends/llamacpp. */
-export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../../', import.meta.url));
+/** The repository root, found from this file's place in packages/llama/src/models. */
+export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface ModelPairPaths {
   /** The large model: p (DESIGN.md §2). */

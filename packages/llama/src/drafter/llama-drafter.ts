@@ -1,11 +1,8 @@
 import type { DraftBlock, Distribution, Drafter, TokenId } from '@specsteer/core';
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { validateModelFile } from '../gguf/index.ts';
-import { getCpuLlama } from '../backends/llamacpp/cpu-llama.ts';
-import {
-  evaluateSuffix,
-  type NextTokenProbabilities,
-} from '../backends/llamacpp/evaluate-suffix.ts';
+import { getCpuLlama } from '../models/cpu-llama.ts';
+import { evaluateSuffix, type NextTokenProbabilities } from '../scorer/evaluate-suffix.ts';
 
 export interface LlamaDrafterOptions {
   /** The small GGUF (the device model). */

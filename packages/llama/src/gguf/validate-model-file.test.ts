@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testModelPair } from '../backends/llamacpp/testing/test-model-pair.ts';
+import { testModelPair } from '../testing/test-model-pair.ts';
 import { GgufValueType } from './gguf-format.ts';
 import { ModelInvalidError } from './gguf-error.ts';
 import { validateModelFile } from './validate-model-file.ts';

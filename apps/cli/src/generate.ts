@@ -9,13 +9,13 @@ import {
   type GenerationResult,
 } from '@specsteer/core';
 import type { ChatMessage } from '@specsteer/protocol';
-import { OfflineTokenizer } from '../backends/llamacpp/offline-tokenizer.ts';
 import {
   findModelPair,
   INTERIM_MODEL_PAIR,
+  LlamaDrafter,
+  OfflineTokenizer,
   SHIPPED_MODEL_PAIR,
-} from '../backends/llamacpp/model-pair-paths.ts';
-import { LlamaDrafter } from '../drafter/index.ts';
+} from '@specsteer/llama';
 import { CliUsageError } from './cli-usage-error.ts';
 import { startEmbeddedVerifier, type EmbeddedVerifier } from './embedded-verifier.ts';
 import { nodeVerifierConnection, tracedConnection } from './node-client.ts';

@@ -4,10 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { testModelPair } from '../backends/llamacpp/testing/test-model-pair.ts';
+import { testModelPair } from '@specsteer/llama/testing';
 
 const pair = testModelPair();
-const BIN = fileURLToPath(new URL('../../bin/specsteer.mjs', import.meta.url));
+const BIN = fileURLToPath(new URL('../bin/specsteer.mjs', import.meta.url));
 const CANARY = 'CANARY-lockercode-5821QX';
 const dir = mkdtempSync(join(tmpdir(), 'specsteer-cli-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

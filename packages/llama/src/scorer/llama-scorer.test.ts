@@ -1,11 +1,11 @@
 import type { PositionScore, ScoringSession, TokenId } from '@specsteer/core';
 import type { LlamaModel } from 'node-llama-cpp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { getCpuLlama } from './cpu-llama.ts';
+import { getCpuLlama } from '../models/cpu-llama.ts';
 import { LlamaScorer } from './llama-scorer.ts';
-import { OfflineTokenizer } from './offline-tokenizer.ts';
-import { validateModelFile } from '../../gguf/index.ts';
-import { testModelPair } from './testing/test-model-pair.ts';
+import { OfflineTokenizer } from '../tokenizer/offline-tokenizer.ts';
+import { validateModelFile } from '../gguf/index.ts';
+import { testModelPair } from '../testing/test-model-pair.ts';
 
 const pair = testModelPair();
 

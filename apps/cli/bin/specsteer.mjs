@@ -4,4 +4,4 @@
 import { register } from 'tsx/esm/api';
 
 register();
-await import('../src/cli/specsteer.ts');
+await import('../src/specsteer.ts');

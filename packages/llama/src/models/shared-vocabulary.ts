@@ -1,4 +1,4 @@
-import type { ModelFileSummary } from '../../gguf/index.ts';
+import type { ModelFileSummary } from '../gguf/index.ts';
 import { ModelPairMismatchError } from './model-pair-mismatch-error.ts';
 
 /**

@@ -1,4 +1,4 @@
-import { findModelPair, type ModelPairPaths } from '../model-pair-paths.ts';
+import { findModelPair, type ModelPairPaths } from '../models/model-pair-paths.ts';
 
 /**
  * The model pair tests run on: SPECSTEER_TARGET_MODEL_PATH and

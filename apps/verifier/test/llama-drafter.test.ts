@@ -5,9 +5,9 @@ import {
   type TokenId,
 } from '@specsteer/core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLlamaCppBackend, type LlamaCppBackend } from '../backends/llamacpp/index.ts';
-import { testModelPair } from '../backends/llamacpp/testing/test-model-pair.ts';
-import { LlamaDrafter } from './llama-drafter.ts';
+import { createLlamaCppBackend, type LlamaCppBackend } from '../src/backends/llamacpp/index.ts';
+import { testModelPair } from '@specsteer/llama/testing';
+import { LlamaDrafter } from '@specsteer/llama';
 
 const pair = testModelPair();
 
