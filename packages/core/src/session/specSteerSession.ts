@@ -620,10 +620,6 @@ function isRetryable(error: unknown): boolean {
   return (error as { code?: unknown } | null)?.code === 'CONNECT_FAILED';
 }
 
-function streamUniform(rng: { uniform(): number }): () => number {
-  return () => rng.uniform();
-}
-
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -53,7 +53,7 @@ async function serve(
 const run = (connect: () => ReturnType<typeof connectWebSocket>, seed = 4) =>
   runSpecSteer({
     connect,
-    drafter: new TableDrafter({ vocabSize: V, table: q }),
+    drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
     context: { device: [0, 7, 7, 1, 2], public: [0, 1, 2] },
     reproducible: true,
     prompt: { tokens: [0, 1, 2] },

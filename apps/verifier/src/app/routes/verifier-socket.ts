@@ -54,21 +54,13 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
 
       const hooks: ConversationHooks = {
         roundVerified: (event) => {
-          metrics.roundVerified(
-            event.drafted,
-            event.accepted,
-            (event.scoreMs + event.verifyMs) / 1000,
-          );
+          metrics.roundVerified(event.drafted, (event.scoreMs + event.verifyMs) / 1000);
           log.debug(
-            {
-              drafted: event.drafted,
-              accepted: event.accepted,
-              scoreMs: event.scoreMs,
-              verifyMs: event.verifyMs,
-            },
+            { drafted: event.drafted, scoreMs: event.scoreMs, verifyMs: event.verifyMs },
             'round verified',
           );
         },
+        tokensCommitted: (event) => metrics.tokensKept(event.kept),
         error: (event) => {
           metrics.errorSent(event.code);
           log[event.scope === 'connection' ? 'info' : 'debug'](
