@@ -43,6 +43,8 @@ const config = loadConfig({
     // Every bench device comes from 127.0.0.1, one caller of an open server: lift its round budget.
     SPECSTEER_ROUNDS_PER_SECOND: '1000000',
     SPECSTEER_RATE_LIMIT_BURST: '1000000',
+    // …and all connect at once, before any has said hello.
+    SPECSTEER_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000',
     SPECSTEER_MAX_DRAFT_TOKENS: values['max-draft-tokens'],
   },
   fileExists: () => true,

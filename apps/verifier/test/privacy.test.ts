@@ -4,7 +4,7 @@ import { generate, socketFactory } from './support/device.ts';
 import { tableTokenize } from './support/table-backend.ts';
 import { startVerifier, type StartedVerifier } from './support/verifier-harness.ts';
 
-// DESIGN.md §3, tested: a canary planted in the device's private history
+// docs/design.md §3, tested: a canary planted in the device's private history
 // never appears in a frame the server receives, a frame it sends, or a line
 // it logs, even at trace level and across a dropped connection and resume.
 

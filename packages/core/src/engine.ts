@@ -1,4 +1,4 @@
-// The two engine roles of DESIGN.md §5 behind one interface each, so that the
+// The two engine roles of docs/design.md §5 behind one interface each, so that the
 // same session loop drives WebLLM, wllama, node-llama-cpp (Drafter) and vLLM,
 // llama.cpp (Scorer), and the explicit probability tables used in tests.
 

@@ -8,6 +8,7 @@ export * from './math/position-score.ts';
 export * from './rng.ts';
 
 export * from './chat/offlineTemplate.ts';
+export * from './chat/chatmlTemplate.ts';
 export * from './tokenizer/fingerprint.ts';
 
 export * from './metrics/clock.ts';
@@ -35,3 +36,4 @@ export * from './testing/probabilityTable.ts';
 export * from './testing/tableDrafter.ts';
 export * from './testing/tableScorer.ts';
 export * from './testing/tableVerifier.ts';
+export * from './retrieval/retrieveHistory.ts';

@@ -1,4 +1,4 @@
-// The session's seeded randomness (DESIGN.md §2: "u_i from a per-session seeded
+// The session's seeded randomness (docs/design.md §2: "u_i from a per-session seeded
 // RNG"). Every draw comes from a stream named by (seed, round, purpose), so any
 // verifier replica can recompute round r's u_i without stored RNG state, and a
 // whole session is reproducible from its seed.

@@ -2,7 +2,7 @@
 
 Layout: header, key/values, tensor infos, padding, tensor data. Dimensions are
 written reversed from numpy order; offsets are relative to the data section and
-every tensor starts on a multiple of the alignment (ENGINES.md, "GGUF").
+every tensor starts on a multiple of the alignment (tools/train/README.md).
 """
 import struct
 

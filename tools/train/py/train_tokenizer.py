@@ -1,6 +1,6 @@
 """Train the shared SentencePiece BPE vocabulary on the large (union) corpus.
 
-Settings follow /work/shared/ENGINES.md: with byte fallback, identity
+Settings follow tools/train/README.md: with byte fallback, identity
 normalization and no whitespace rewriting, llama.cpp tokenizes exactly like
 SentencePiece; add_dummy_prefix=False keeps history + public concatenable.
 """

@@ -1,4 +1,4 @@
-// Claims about the committed model pair in models/ (DESIGN.md §6), checked in node-llama-cpp
+// Claims about the committed model pair in models/ (docs/design.md §6), checked in node-llama-cpp
 // against fixtures recorded from PyTorch and SentencePiece at export (py/reference_outputs.py).
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';

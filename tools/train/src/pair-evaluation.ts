@@ -1,4 +1,4 @@
-// The pair's evaluation on PersonaWorld's eval split (DESIGN.md §6): greedy answers of
+// The pair's evaluation on PersonaWorld's eval split (docs/design.md §6): greedy answers of
 // four configurations scored with PersonaWorld's own scorers, and argmax agreement
 // teacher-forced on the reference answer (what drives acceptance in the ratio test).
 import {

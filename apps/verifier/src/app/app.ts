@@ -19,7 +19,7 @@ export interface AppDependencies {
 }
 
 /**
- * The whole verifier as one plugin: external → services → routes (STYLE.md).
+ * The whole verifier as one plugin: external → services → routes.
  * Not encapsulated, so whoever registers it (server.ts, tests) sees its decorators.
  */
 const verifier: FastifyPluginAsync<{ config: Config; deps: AppDependencies }> = async (

@@ -32,6 +32,8 @@ const KINDS: Record<ConfigKey, ValueKind> = {
   maxTokens: 'number',
   maxSessionsPerConnection: 'number',
   maxConnections: 'number',
+  helloTimeoutMs: 'number',
+  maxUnauthenticatedPerAddress: 'number',
   idleTimeoutMs: 'number',
   shutdownGraceMs: 'number',
 };

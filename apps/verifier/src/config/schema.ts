@@ -63,6 +63,14 @@ export const ConfigSchema = z.strictObject({
   maxTokens: positiveInt.default(DEFAULT_LIMITS.maxTokens),
   maxSessionsPerConnection: positiveInt.default(DEFAULT_LIMITS.maxSessionsPerConnection),
   idleTimeoutMs: positiveInt.default(DEFAULT_LIMITS.idleTimeoutMs),
+  /** Time a connection has to complete hello → welcome; then it is closed, pings or not. */
+  helloTimeoutMs: positiveInt.default(10_000),
+  /**
+   * Connections one client address may hold before hello completes (a key on
+   * the upgrade counts as complete); more upgrades from it get HTTP 429.
+   * Connections before hello hold at most half of maxConnections in all.
+   */
+  maxUnauthenticatedPerAddress: positiveInt.default(16),
   /** Connections one instance holds; more upgrades get HTTP 503. */
   maxConnections: positiveInt.max(HARD_CAPS.sessionsPerConnection * 64).default(4096),
   shutdownGraceMs: positiveInt.default(10_000),

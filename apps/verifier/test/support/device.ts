@@ -28,7 +28,7 @@ import {
 // verifier over a real WebSocket (the `ws` package), or in memory to a bare
 // core conversation for comparison.
 
-/** q: the reference shifted by what the private history adds (DESIGN.md §2). */
+/** q: the reference shifted by what the private history adds (docs/design.md §2). */
 const privateEvidence = randomNgramTable({ vocabSize: TABLE_VOCAB_SIZE, seed: 5 });
 export const deviceTable = mixTables(referenceTable, privateEvidence, 0.4);
 

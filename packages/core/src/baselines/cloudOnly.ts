@@ -1,4 +1,4 @@
-// Baseline "cloud-only" of DESIGN.md §2: the target model alone on the public
+// Baseline "cloud-only" of docs/design.md §2: the target model alone on the public
 // context, sampling p (top-K, at the session's temperature) — smart,
 // impersonal, leaks nothing. It runs where the target runs, so the device
 // pays one round trip for the whole streamed answer. Sampling renormalizes

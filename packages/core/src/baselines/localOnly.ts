@@ -1,4 +1,4 @@
-// Baseline "local-only" of DESIGN.md §2: the device model alone with the
+// Baseline "local-only" of docs/design.md §2: the device model alone with the
 // private context, sampling q — personal, weaker, no network at all.
 
 import type { Drafter, TokenId } from '../engine.ts';

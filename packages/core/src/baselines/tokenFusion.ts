@@ -1,4 +1,4 @@
-// Baseline "token-level fusion" of DESIGN.md §2 (CoSteer-style): sample π
+// Baseline "token-level fusion" of docs/design.md §2 (CoSteer-style): sample π
 // exactly, one network round trip per token. It is the SpecSteer loop with
 // k = 0: each `draft` carries only the last token, the verdict is the
 // correction at the next position, and the device samples π from it with its

@@ -1,4 +1,4 @@
-// How the device picks each draft token (DESIGN.md §2 "Draft"), so that the
+// How the device picks each draft token (docs/design.md §2 "Draft"), so that the
 // drafter's choice and recoverToken temper q the same way.
 
 import type { Distribution, TokenId } from './types.ts';

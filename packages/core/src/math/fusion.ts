@@ -1,4 +1,4 @@
-// The fusion target of DESIGN.md §2 (Bayesian knowledge fusion): the cloud's
+// The fusion target of docs/design.md §2 (Bayesian knowledge fusion): the cloud's
 // belief p, updated by the private evidence q/s raised to α.
 
 import { MathInputError } from './errors.ts';

@@ -1,4 +1,4 @@
-// What a cloud scorer reveals about one position (DESIGN.md §5: vLLM's
+// What a cloud scorer reveals about one position (docs/design.md §5: vLLM's
 // prompt_logprobs): exact probabilities for its own top-K and for the token
 // that follows, and nothing about the rest but their total mass.
 

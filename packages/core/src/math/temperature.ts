@@ -1,4 +1,4 @@
-// Temperature T applied to each distribution before the math of DESIGN.md §2:
+// Temperature T applied to each distribution before the math of docs/design.md §2:
 // exact for the device's full q, an approximation for the cloud's partial view.
 
 import type { Distribution } from './types.ts';

@@ -1,5 +1,5 @@
 // Per-run metrics with one shape for SpecSteer and every baseline
-// (DESIGN.md §2 "Baselines"), so the benchmark compares like with like.
+// (docs/design.md §2 "Baselines"), so the benchmark compares like with like.
 
 import type { Clock } from './clock.ts';
 

@@ -1,5 +1,5 @@
 // What every generation method returns (SpecSteer and the baselines of
-// DESIGN.md §2), so the benchmark compares like with like.
+// docs/design.md §2), so the benchmark compares like with like.
 
 import type { FinishReason } from '@specsteer/protocol';
 import type { TokenId } from '../engine.ts';

@@ -94,7 +94,7 @@ export interface SpecSteerSessionOptions {
   /** Every committed token, in order, exactly once. */
   onToken?(token: CommittedToken): void;
   /**
-   * Draft the next round while this round's verdict travels (DESIGN.md §2,
+   * Draft the next round while this round's verdict travels (docs/design.md,
    * "drafting pipelined behind verification"): guess that the cloud accepts
    * the whole draft and that the bonus token is argmax q, and draft round r+1
    * after that guess with round r+1's own stream. The guess is used only when

@@ -1,4 +1,4 @@
-// An engine-independent identity of a tokenizer (DESIGN.md §4 hello/welcome):
+// An engine-independent identity of a tokenizer (docs/design.md §4 hello/welcome):
 // vLLM cannot list its vocabulary, but every engine can tokenize, so client and
 // server each tokenize the same probe texts and hash the ids with the vocabulary
 // size. Equal hashes mean the drafter's tokens mean the same thing to the cloud.

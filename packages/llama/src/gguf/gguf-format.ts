@@ -1,14 +1,11 @@
-// The GGUF container layout (ggml's gguf.h, version 2 and 3), kept as data so
-// that the reader, the validator and the test writer agree on one description.
+// The parts of the GGUF container layout (ggml's gguf.h, version 2 and 3) that
+// the validator and the test writer share; node-llama-cpp parses the rest.
 
 /** "GGUF" read as a little-endian u32. */
 export const GGUF_MAGIC = 0x46554747;
 export const SUPPORTED_GGUF_VERSIONS = [2, 3] as const;
 /** Tensor data starts at a multiple of `general.alignment`, 32 when absent. */
 export const DEFAULT_GGUF_ALIGNMENT = 32;
-/** ggml tensors have at most 4 dimensions (GGML_MAX_DIMS). */
-export const GGML_MAX_DIMS = 4;
-
 export enum GgufValueType {
   UINT8 = 0,
   INT8 = 1,
@@ -24,21 +21,6 @@ export enum GgufValueType {
   INT64 = 11,
   FLOAT64 = 12,
 }
-
-/** Byte width of each fixed-size scalar type (strings and arrays are variable). */
-export const SCALAR_BYTES: Partial<Record<GgufValueType, number>> = {
-  [GgufValueType.UINT8]: 1,
-  [GgufValueType.INT8]: 1,
-  [GgufValueType.UINT16]: 2,
-  [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4,
-  [GgufValueType.INT32]: 4,
-  [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT64]: 8,
-  [GgufValueType.INT64]: 8,
-  [GgufValueType.FLOAT64]: 8,
-};
 
 /**
  * Block layout of the ggml tensor types whose size we can check against the
@@ -70,24 +52,3 @@ export const GGML_TYPE_LAYOUT: Record<
   28: { name: 'F64', blockSize: 1, blockBytes: 8 },
   30: { name: 'BF16', blockSize: 1, blockBytes: 2 },
 };
-
-/** A metadata value as read: scalars, strings, and (homogeneous) arrays of them. */
-export type GgufValue = number | bigint | boolean | string | GgufValue[];
-
-export interface GgufTensorInfo {
-  name: string;
-  /** ne[0..n): ggml order, the fastest-varying dimension first. */
-  dims: number[];
-  ggmlType: number;
-  /** Offset relative to the start of the tensor data section. */
-  offset: number;
-}
-
-export interface GgufHeader {
-  version: number;
-  metadata: Map<string, { type: GgufValueType; value: GgufValue; itemType?: GgufValueType }>;
-  tensors: GgufTensorInfo[];
-  /** Absolute file offset of the tensor data section. */
-  dataOffset: number;
-  fileSize: number;
-}

@@ -1,5 +1,5 @@
 // Running one of the pair's GGUF files in node-llama-cpp the way every tool here needs:
-// CPU prebuilt binary (never compile), one thread (ENGINES.md: ~100× faster than the default
+// CPU prebuilt binary (never compile), one thread (docs/design.md §5: ~100× faster than the default
 // here), BOS prepended by us because model.tokenize does not add it.
 import type { LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { getCpuLlama } from './cpu-llama.ts';

@@ -6,13 +6,13 @@ import { join } from 'node:path';
 export const REPOSITORY_ROOT = fileURLToPath(new URL('../../../../', import.meta.url));
 
 export interface ModelPairPaths {
-  /** The large model: p (DESIGN.md §2). */
+  /** The large model: p (docs/design.md §2). */
   targetPath: string;
   /** The small model: s in the cloud, q on the device. */
   referencePath: string;
 }
 
-/** The trained pair shipped in models/ (DESIGN.md §6): the default everywhere. */
+/** The trained pair shipped in models/ (docs/design.md §6): the default everywhere. */
 export const SHIPPED_MODEL_PAIR: ModelPairPaths = {
   targetPath: join(REPOSITORY_ROOT, 'models', 'specsteer-large.gguf'),
   referencePath: join(REPOSITORY_ROOT, 'models', 'specsteer-small.gguf'),

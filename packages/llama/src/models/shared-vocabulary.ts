@@ -2,7 +2,7 @@ import type { ModelFileSummary } from '../gguf/index.ts';
 import { ModelPairMismatchError } from './model-pair-mismatch-error.ts';
 
 /**
- * Target and reference must read token ids the same way (DESIGN.md §5): the
+ * Target and reference must read token ids the same way (docs/design.md §5): the
  * same pieces at the same ids, the same token types and special ids. Checked
  * on the GGUF metadata before either model is loaded.
  */

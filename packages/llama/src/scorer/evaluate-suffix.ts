@@ -26,7 +26,7 @@ export interface SuffixEvaluation {
  * prefix it shares with `tokens` (but nothing from `needFrom` on, whose
  * distributions must be computed), the divergent suffix is erased, and only
  * the rest is evaluated: the per-round cost is the new tokens, not the whole
- * sequence (ENGINES.md: erase + re-evaluate gives bit-identical distributions).
+ * sequence (docs/design.md §5: erase + re-evaluate gives bit-identical distributions).
  * At least two tokens are evaluated (see below), so a round costs one more when it adds one.
  *
  * With no sampling options the probabilities are the raw full-vocabulary
@@ -50,7 +50,7 @@ export async function evaluateSuffix(
   // Never decode a single token: llama.cpp computes a one-token batch with other matmul kernels
   // than a batch of two or more, and the probabilities then differ by up to ~2e-5 (measured).
   // Decoding at least the last two tokens keeps every result bit-identical however the
-  // sequence was split into calls: the drafter's q equals the scorer's s exactly (DESIGN.md §2).
+  // sequence was split into calls: the drafter's q equals the scorer's s exactly (docs/design.md §2).
   const keep = Math.max(0, Math.min(shared, needFrom, tokens.length - 2));
   if (keep < sequence.nextTokenIndex) {
     await sequence.eraseContextTokenRanges([{ start: keep, end: sequence.nextTokenIndex }]);

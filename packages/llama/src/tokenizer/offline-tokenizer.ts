@@ -43,12 +43,12 @@ export class OfflineTokenizer {
     return ids;
   }
 
-  /** BOS, which llama.cpp's tokenize does not add (ENGINES.md). */
+  /** BOS, which llama.cpp's tokenize does not add (docs/design.md §5). */
   get bos(): TokenId | null {
     return this.model.tokens.bos;
   }
 
-  /** A whole document: BOS, then the text (DESIGN.md §6 chat format). */
+  /** A whole document: BOS, then the text (the chat format is core's `renderOfflinePrompt`). */
   tokenizeDocument(text: string): TokenId[] {
     const bos = this.bos;
     return bos === null ? this.tokenize(text) : [bos, ...this.tokenize(text)];

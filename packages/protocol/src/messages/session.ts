@@ -3,7 +3,7 @@
 // server keeps, so any replica can rebuild it from `resume`.
 //
 // There is deliberately no field for history, profile, retrieved snippets or
-// q: the private context never leaves the device (DESIGN.md §3).
+// q: the private context never leaves the device (docs/design.md, "Privacy boundary").
 
 import { z } from 'zod';
 import { HARD_CAPS } from '../caps.ts';

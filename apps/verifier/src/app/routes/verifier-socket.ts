@@ -6,6 +6,7 @@ import { conversationOptions } from '../../backends/backend.ts';
 import { limitsOf } from '../../config/load.ts';
 import { capacityOf, fitLimitsToBackend } from '../limits/fit-limits.ts';
 import { ApiKeyRegistry, type Caller } from '../auth/api-key-registry.ts';
+import { UnauthenticatedConnections } from '../limits/unauthenticated-connections.ts';
 import { DeviceConnection } from '../transport/device-connection.ts';
 import { originAllowed } from '../transport/origin-policy.ts';
 import { upgradeApiKey } from '../transport/subprotocol.ts';
@@ -25,12 +26,16 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
   if (narrowed.length > 0)
     fastify.log.warn({ narrowed, limits }, 'limits narrowed to what the backend can serve');
   const apiKeys = new ApiKeyRegistry(config.apiKeys);
+  const unauthenticated = new UnauthenticatedConnections(
+    config.maxUnauthenticatedPerAddress,
+    Math.max(1, Math.floor(config.maxConnections / 2)),
+  );
 
   fastify.get(
     VERIFIER_SOCKET_PATH,
     {
       websocket: true,
-      preValidation: async (_request, reply) => {
+      preValidation: async (request, reply) => {
         if (connections.shuttingDown) {
           metrics.upgradeRejected('shutting-down');
           return reply.code(503).send({ error: 'shutting down; connect to another replica' });
@@ -40,6 +45,18 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
           return reply
             .code(503)
             .send({ error: 'this replica holds its maximum of connections; retry later' });
+        }
+        const key = upgradeApiKey(request.headers);
+        if (key !== undefined && apiKeys.authenticate(key) !== undefined) return;
+        const refusal = unauthenticated.refusal(request.ip);
+        if (refusal !== null) {
+          metrics.upgradeRejected(`unauthenticated-${refusal}`);
+          return reply.code(429).send({
+            error:
+              refusal === 'per-address'
+                ? 'too many connections from this address have not completed hello; finish one or send the API key on the upgrade'
+                : 'too many connections have not completed hello; retry later or send the API key on the upgrade',
+          });
         }
       },
     },
@@ -51,6 +68,9 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
       const upgradeCaller =
         presentedKey === undefined ? undefined : apiKeys.authenticate(presentedKey);
       if (upgradeCaller !== undefined) caller = upgradeCaller;
+      // Counted until welcome (or close): a key on the upgrade needs no counting.
+      const releaseUnauthenticated =
+        upgradeCaller === undefined ? unauthenticated.add(request.ip) : () => undefined;
 
       const hooks: ConversationHooks = {
         roundVerified: (event) => {
@@ -102,10 +122,13 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
         rateLimiter: roundRateLimiter,
         metrics,
         log,
+        helloTimeoutMs: config.helloTimeoutMs,
+        onWelcome: releaseUnauthenticated,
       });
       connections.add(connection);
       metrics.connectionOpened();
       socket.once('close', (code) => {
+        releaseUnauthenticated();
         connections.delete(connection);
         metrics.connectionClosed();
         void connection.release(code);

@@ -30,6 +30,10 @@ export interface DeviceConnectionOptions {
   rateLimiter: RoundRateLimiter;
   metrics: VerifierMetrics;
   log: FastifyBaseLogger;
+  /** Time to complete hello → welcome from the upgrade; frames before it (pings) do not extend it. */
+  helloTimeoutMs: number;
+  /** Called once when welcome is sent. */
+  onWelcome?: () => void;
   now?: () => number;
 }
 
@@ -52,6 +56,8 @@ export class DeviceConnection implements RegisteredConnection {
   private readonly closedPromise: Promise<void>;
   private frames = 0;
   private rateLimited = 0;
+  private welcomed = false;
+  private readonly helloTimer: NodeJS.Timeout;
 
   constructor(options: DeviceConnectionOptions) {
     this.id = options.id;
@@ -61,6 +67,21 @@ export class DeviceConnection implements RegisteredConnection {
     this.lastFrameAt = this.openedAt;
     this.closedPromise = new Promise((resolve) => options.socket.once('close', () => resolve()));
     options.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.helloTimer = setTimeout(() => this.helloOverdue(), options.helloTimeoutMs);
+    this.helloTimer.unref();
+    options.socket.once('close', () => clearTimeout(this.helloTimer));
+  }
+
+  /** No welcome yet: whatever it sent (pings), a connection that does not say hello gives its slot back. */
+  private helloOverdue(): void {
+    if (this.welcomed || this.state !== 'open') return;
+    this.refuseAndClose(
+      new SpecSteerError(
+        ErrorCode.IDLE_TIMEOUT,
+        `no hello within ${this.options.helloTimeoutMs} ms of connecting; reconnect and say hello first`,
+        { helloTimeoutMs: this.options.helloTimeoutMs },
+      ),
+    );
   }
 
   /** Resolves once the socket has closed and the conversation released its sessions. */
@@ -203,7 +224,14 @@ export class DeviceConnection implements RegisteredConnection {
   private send(messages: readonly ServerMessage[]): void {
     const { socket } = this.options;
     if (socket.readyState !== socket.OPEN) return;
-    for (const message of messages) socket.send(JSON.stringify(message));
+    for (const message of messages) {
+      if (message.type === 'welcome' && !this.welcomed) {
+        this.welcomed = true;
+        clearTimeout(this.helloTimer);
+        this.options.onWelcome?.();
+      }
+      socket.send(JSON.stringify(message));
+    }
   }
 
   private closeWith(code: string): void {

@@ -13,7 +13,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('createLlamaCppBackend refuses bad model files before llama.cpp sees them', () => {
   it('reports MODEL_INVALID naming the missing key, and the process lives on', async () => {
-    // llama.cpp aborts the whole process on this file (ENGINES.md); we must never hand it over.
+    // llama.cpp aborts the whole process on this file (docs/design.md §5); we must never hand it over.
     const metadata = completeLlamaMetadata();
     delete metadata['llama.feed_forward_length'];
     const broken = join(dir, 'no-ffn.gguf');

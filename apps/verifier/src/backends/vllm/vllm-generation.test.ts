@@ -18,7 +18,7 @@ import { createLlamaCppBackend, type LlamaCppBackend } from '../llamacpp/index.t
 import { testModelPair } from '@specsteer/llama/testing';
 import { createVllmBackend, type VllmBackend } from './index.ts';
 
-// The whole loop of DESIGN.md §2 — device drafter with private history, the
+// The whole loop of docs/design.md §2 — device drafter with private history, the
 // server conversation, core's verification and recovery — once over the vLLM
 // backend (a vLLM-shaped server over llama.cpp) and once over the embedded
 // backend. Both see the same models, so every verdict and every committed

@@ -1,7 +1,7 @@
 // The model behind the fake vLLM server: one GGUF in node-llama-cpp, giving
 // the full next-token distribution after every prefix of a token sequence
 // (controlledEvaluate with probabilities, the prompt_logprobs equivalent of
-// ENGINES.md). The GGUF header is validated first: a file missing required
+// docs/design.md §5). The GGUF header is validated first: a file missing required
 // metadata would abort the process inside llama.cpp.
 
 import {
@@ -48,7 +48,7 @@ export class LlamaModelEngine {
     if (summary.bosId === null) throw new Error(`${modelPath} has no tokenizer.ggml.bos_token_id`);
     const llama = await cpuLlama();
     const model = await llama.loadModel({ modelPath });
-    // threads: 1 — the default thread count is ~100× slower on 2 vCPUs (ENGINES.md).
+    // threads: 1 — the default thread count is ~100× slower on 2 vCPUs (docs/design.md §5).
     const context = await model.createContext({
       contextSize: contextSize ?? summary.contextLength,
       threads: 1,
