@@ -17,6 +17,8 @@ export class WorkerDrafter implements Drafter {
   /** Draft tokens and round trips, for the stats. */
   draftedTokens = 0;
   draftMs = 0;
+  /** Tokens the worker has decoded since load (both sequences), after the last draft. */
+  evaluated = 0;
 
   constructor(
     private readonly client: WorkerClient,
@@ -54,11 +56,12 @@ export class WorkerDrafter implements Drafter {
       distributions.push(q);
       if (isStop(y)) break;
     }
-    const { s } = await this.client.request({
+    const { s, evaluated } = await this.client.request({
       kind: 'references',
       committed: this.committed,
       tokens,
     });
+    this.evaluated = evaluated;
     this.draftedTokens += tokens.length;
     this.draftMs += performance.now() - started;
     return { tokens, distributions, references: s ?? distributions };
