@@ -147,10 +147,12 @@ export class EngineSession {
     const deviceTokens = this.withBos(
       await this.tokenize(this.template.device({ history: snippets.map((s) => s.text), messages })),
     );
-    const drafter = new WorkerDrafter(this.client, this.info.vocabSize, {
-      device: deviceTokens,
-      public: publicTokens,
-    });
+    const drafter = new WorkerDrafter(
+      this.client,
+      this.info.vocabSize,
+      { device: deviceTokens, public: publicTokens },
+      this.info.contextSize,
+    );
 
     const output: TokenId[] = [];
     let shownText = '';

@@ -24,7 +24,15 @@ export class WorkerDrafter implements Drafter {
     private readonly client: WorkerClient,
     readonly vocabSize: number,
     private context: DraftContext | null = null,
+    /** Tokens the worker's model context holds. */
+    private readonly contextSize = Infinity,
   ) {}
+
+  /** Output tokens the device context can still take after `outputLength` committed ones. */
+  room(outputLength: number): number {
+    const used = Math.max(this.context?.device.length ?? 0, this.context?.public.length ?? 0);
+    return Math.max(0, this.contextSize - used - outputLength);
+  }
 
   /** Protocol 2 passes both contexts; the protocol-1 signature passes the device tokens (s = q then). */
   async begin(context: readonly TokenId[] | DraftContext): Promise<void> {
@@ -49,7 +57,9 @@ export class WorkerDrafter implements Drafter {
     let { q } = await this.client.request({ kind: 'draftStart', committed: this.committed });
     const tokens: TokenId[] = [];
     const distributions: Distribution[] = [q];
-    for (let i = 0; i < n; i++) {
+    // Each drafted token is decoded to get q after it: stop where the context is full.
+    const limit = Math.min(n, this.room(this.committed.length));
+    for (let i = 0; i < limit; i++) {
       const y = choose(q);
       tokens.push(y);
       ({ q } = await this.client.request({ kind: 'step', token: y }));
