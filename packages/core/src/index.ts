@@ -7,6 +7,7 @@ export * from './math/index.ts';
 export * from './rng.ts';
 
 export * from './chat/offlineTemplate.ts';
+export * from './chat/chatmlTemplate.ts';
 export * from './tokenizer/fingerprint.ts';
 
 export * from './metrics/clock.ts';
@@ -33,3 +34,4 @@ export * from './testing/probabilityTable.ts';
 export * from './testing/tableDrafter.ts';
 export * from './testing/tableScorer.ts';
 export * from './testing/tableVerifier.ts';
+export * from './retrieval/retrieveHistory.ts';

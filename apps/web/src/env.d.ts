@@ -1,0 +1,4 @@
+declare module 'virtual:demo-personas' {
+  const personas: unknown;
+  export default personas;
+}

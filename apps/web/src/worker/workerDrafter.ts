@@ -1,0 +1,74 @@
+// core's Drafter on the page, backed by the worker: the page chooses each
+// draft token (the session's RNG lives with the session loop) and the worker
+// returns q after it; s for the whole draft comes in one request.
+
+import type { DraftBlock, Distribution, Drafter, TokenId } from '@specsteer/core';
+import type { WorkerClient } from './workerClient.ts';
+
+export interface DraftContext {
+  device: readonly TokenId[];
+  public: readonly TokenId[];
+}
+
+export type WorkerDraftBlock = DraftBlock & { references: Distribution[] };
+
+export class WorkerDrafter implements Drafter {
+  private committed: TokenId[] = [];
+  /** Draft tokens and round trips, for the stats. */
+  draftedTokens = 0;
+  draftMs = 0;
+
+  constructor(
+    private readonly client: WorkerClient,
+    readonly vocabSize: number,
+    private context: DraftContext | null = null,
+  ) {}
+
+  /** Protocol 2 passes both contexts; the protocol-1 signature passes the device tokens (s = q then). */
+  async begin(context: readonly TokenId[] | DraftContext): Promise<void> {
+    const both: DraftContext = Array.isArray(context)
+      ? { device: context as readonly TokenId[], public: this.context?.public ?? context }
+      : (context as DraftContext);
+    this.context = both;
+    this.committed = [];
+    await this.client.request({
+      kind: 'begin',
+      device: [...both.device],
+      public: [...both.public],
+    });
+  }
+
+  async draft(
+    n: number,
+    choose: (q: Distribution) => TokenId,
+    isStop: (token: TokenId) => boolean,
+  ): Promise<WorkerDraftBlock> {
+    const started = performance.now();
+    let { q } = await this.client.request({ kind: 'draftStart', committed: this.committed });
+    const tokens: TokenId[] = [];
+    const distributions: Distribution[] = [q];
+    for (let i = 0; i < n; i++) {
+      const y = choose(q);
+      tokens.push(y);
+      ({ q } = await this.client.request({ kind: 'step', token: y }));
+      distributions.push(q);
+      if (isStop(y)) break;
+    }
+    const { s } = await this.client.request({
+      kind: 'references',
+      committed: this.committed,
+      tokens,
+    });
+    this.draftedTokens += tokens.length;
+    this.draftMs += performance.now() - started;
+    return { tokens, distributions, references: s ?? distributions };
+  }
+
+  async commit(tokens: readonly TokenId[]): Promise<void> {
+    this.committed = [...tokens];
+  }
+
+  async dispose(): Promise<void> {
+    // The worker and its models outlive one answer; the app disposes them on unload.
+  }
+}
