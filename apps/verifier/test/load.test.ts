@@ -45,6 +45,8 @@ describe('load', () => {
         SPECSTEER_ROUNDS_PER_SECOND: '1000000',
         SPECSTEER_RATE_LIMIT_BURST: '1000000',
         SPECSTEER_MAX_TOP_K: String(TABLE_VOCAB_SIZE),
+        SPECSTEER_OPENS_PER_SECOND: '1000000',
+        SPECSTEER_OPEN_BURST: '1000000',
         // …and all connect at once, before any has said hello.
         SPECSTEER_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000',
       },

@@ -45,6 +45,10 @@ export async function createLlamaCppBackend(
   const targetPath = options.targetPath ?? SHIPPED_MODEL_PAIR.targetPath;
   const targetFile = await validateModelFile(targetPath);
   const vocabSize = targetFile.tokens.length;
+  // The longest piece bounds the text one token covers (a loop: Math.max(...v) overflows on big vocabularies).
+  let maxCharsPerToken = 1;
+  for (const piece of targetFile.tokens)
+    maxCharsPerToken = Math.max(maxCharsPerToken, piece.length);
   const contextSize = options.contextSize ?? targetFile.contextLength;
   if (!Number.isInteger(contextSize) || contextSize < 2) {
     throw new RangeError(`contextSize is ${contextSize}; expected an integer ≥ 2`);
@@ -68,6 +72,7 @@ export async function createLlamaCppBackend(
     name: 'llamacpp',
     target,
     vocabSize,
+    maxCharsPerToken,
     contextSize,
     tokenizer,
     tokenizerFingerprint,
