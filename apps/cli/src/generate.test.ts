@@ -16,7 +16,6 @@ describe.skipIf(pair === null)('generate against a running verifier', () => {
   beforeAll(async () => {
     verifier = await startEmbeddedVerifier({
       targetPath: pair!.targetPath,
-      referencePath: pair!.referencePath,
       logLevel: 'error',
       logStream: process.stderr,
     });

@@ -73,7 +73,7 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
     ];
     const format =
       args.chatFormat === 'auto' ? detectPromptFormat(drafter.llamaModel) : args.chatFormat;
-    const { contextTokens, stopTokens } =
+    const { contextTokens, publicTokens, stopTokens } =
       format === 'offline'
         ? offlinePrompt(tokenizer, history, messages)
         : modelPrompt(drafter.llamaModel, history, messages);
@@ -90,7 +90,6 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
     if (url === undefined) {
       verifier = await startEmbeddedVerifier({
         targetPath: pair.large!,
-        referencePath: pair.small,
         logLevel: args.logLevel,
         logStream: io.stderr,
       });
@@ -103,11 +102,7 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       timeoutMs: args.connectTimeoutMs,
       ...(args.apiKey !== undefined && { apiKey: args.apiKey }),
     });
-    const fitted = fitToLimits(
-      args,
-      welcome.limits,
-      drafter.contextSize - contextTokens.length - 1,
-    );
+    const fitted = fitToLimits(args, welcome.limits);
     for (const clamp of fitted.clamps)
       io.stderr.write(`specsteer: note: ${describeClamp(clamp)}\n`);
 
@@ -133,13 +128,19 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
     const result = await runSpecSteer({
       connect,
       drafter,
-      contextTokens,
+      // The public context is what the verifier scores: BOS and the public prompt.
+      context: { device: contextTokens, public: publicTokens },
+      // --seed makes the run replayable: the device secret derives from it (docs/design.md, privacy).
+      reproducible: true,
       prompt: { messages },
       tokenizerFingerprint,
       sampling: {
         temperature: args.temperature,
         seed: args.seed,
         topK: fitted.topK,
+        // The user's request (capped by the verifier's announced limit only): when the
+        // device's own context fills up first, the device ends the answer itself
+        // (finish "length"), so the frame never depends on the history.
         maxTokens: fitted.maxTokens,
         stopTokens,
       },
@@ -166,7 +167,7 @@ function offlinePrompt(
   tokenizer: OfflineTokenizer,
   history: string[],
   messages: ChatMessage[],
-): { contextTokens: number[]; stopTokens: number[] } {
+): { contextTokens: number[]; publicTokens: number[]; stopTokens: number[] } {
   const contextTokens = tokenizer.tokenizeDocument(renderOfflinePrompt({ history, messages }));
   // The cloud scores the public prompt that it tokenizes itself; the device context must end with it.
   const publicTokens = tokenizer.tokenizeDocument(renderPublicPrompt(messages)).slice(1);
@@ -182,7 +183,8 @@ function offlinePrompt(
   const stopTokens = Object.values(OFFLINE_MARKERS)
     .map((marker) => tokenizer.singleToken(marker))
     .filter((token): token is number => token !== null);
-  return { contextTokens, stopTokens };
+  // The public context is what the verifier scores: BOS and the public prompt.
+  return { contextTokens, publicTokens: [contextTokens[0]!, ...publicTokens], stopTokens };
 }
 
 /** A real model's own chat template; the history rides in a device-only system turn. */
@@ -190,9 +192,9 @@ function modelPrompt(
   model: LlamaDrafter['llamaModel'],
   history: string[],
   messages: ChatMessage[],
-): { contextTokens: number[]; stopTokens: number[] } {
+): { contextTokens: number[]; publicTokens: number[]; stopTokens: number[] } {
   const chat = renderModelChat(model, { history, messages });
-  return { contextTokens: chat.device, stopTokens: chat.stopTokens };
+  return { contextTokens: chat.device, publicTokens: chat.public, stopTokens: chat.stopTokens };
 }
 
 /** A model file the engines must not be handed, reported with the flag (or default) that named it. */
@@ -207,7 +209,7 @@ async function checkModelFile(path: string, given: string): Promise<void> {
   }
 }
 
-/** The small model (drafter, and the embedded verifier's reference) and the large one (embedded target). */
+/** The small model (the device's: q and s) and the large one (the embedded verifier's target). */
 function modelPaths(
   args: GenerateArgs,
   fromCwd: (p: string) => string,

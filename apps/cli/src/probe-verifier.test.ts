@@ -113,7 +113,7 @@ describe('fitToLimits', () => {
   const limits = { ...DEFAULT_LIMITS, maxDraftTokens: 16, maxTopK: 5, maxTokens: 504 };
 
   it("lowers each setting above the verifier's announced limit and says which and why", () => {
-    const fitted = fitToLimits({ k: 40, topK: 20, maxTokens: 32_768 }, limits, 10_000);
+    const fitted = fitToLimits({ k: 40, topK: 20, maxTokens: 32_768 }, limits);
     expect(fitted).toMatchObject({ k: 16, topK: 5, maxTokens: 504 });
     expect(fitted.clamps.map((c) => [c.flag, c.requested, c.used])).toEqual([
       ['--k', 40, 16],
@@ -123,15 +123,8 @@ describe('fitToLimits', () => {
     expect(fitted.clamps[2]!.why).toContain("verifier's output limit");
   });
 
-  it("names the small model's context when it, not the verifier, is what limits the output", () => {
-    const fitted = fitToLimits({ k: 8, topK: 5, maxTokens: 400 }, limits, 300);
-    expect(fitted.maxTokens).toBe(300);
-    expect(fitted.clamps).toHaveLength(1);
-    expect(fitted.clamps[0]!.why).toContain("small model's context");
-  });
-
   it('leaves a request within the limits alone, without a notice', () => {
-    expect(fitToLimits({ k: 8, topK: 5, maxTokens: 96 }, limits, 900)).toEqual({
+    expect(fitToLimits({ k: 8, topK: 5, maxTokens: 96 }, limits)).toEqual({
       k: 8,
       topK: 5,
       maxTokens: 96,

@@ -184,14 +184,14 @@ export interface Clamp {
 }
 
 /**
- * Fit the request to the verifier's limits (and to the room the small model's
- * context leaves): each lowered setting comes back with its reason, for a
- * one-line notice, instead of failing the generation.
+ * Fit the request to the verifier's announced limits: each lowered setting
+ * comes back with its reason, for a one-line notice, instead of failing the
+ * generation. The device's own context never lowers maxTokens: the frame must
+ * not depend on the history's length (the device ends the answer itself).
  */
 export function fitToLimits(
   request: { k: number; topK: number; maxTokens: number },
   limits: Limits,
-  deviceRoom: number,
 ): { k: number; topK: number; maxTokens: number; clamps: Clamp[] } {
   const clamps: Clamp[] = [];
   const fit = (flag: string, requested: number, cap: number, why: string) => {
@@ -201,14 +201,11 @@ export function fitToLimits(
   };
   const k = fit('--k', request.k, limits.maxDraftTokens, "this verifier's draft limit");
   const topK = fit('--top-k', request.topK, limits.maxTopK, "this verifier's top-K limit");
-  const serverBinds = limits.maxTokens <= deviceRoom;
   const maxTokens = fit(
     '--max-tokens',
     request.maxTokens,
-    Math.max(1, Math.min(limits.maxTokens, deviceRoom)),
-    serverBinds
-      ? "this verifier's output limit"
-      : "the room the small model's context leaves after the history and prompt",
+    limits.maxTokens,
+    "this verifier's output limit",
   );
   return { k, topK, maxTokens, clamps };
 }

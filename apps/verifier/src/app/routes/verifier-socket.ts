@@ -6,10 +6,11 @@ import { conversationOptions } from '../../backends/backend.ts';
 import { limitsOf } from '../../config/load.ts';
 import { capacityOf, fitLimitsToBackend } from '../limits/fit-limits.ts';
 import { ApiKeyRegistry, type Caller } from '../auth/api-key-registry.ts';
+import { ByteBudgets } from '../limits/byte-budget.ts';
 import { UnauthenticatedConnections } from '../limits/unauthenticated-connections.ts';
 import { DeviceConnection } from '../transport/device-connection.ts';
 import { originAllowed } from '../transport/origin-policy.ts';
-import { upgradeApiKey } from '../transport/subprotocol.ts';
+import { SUBPROTOCOL, isBearerSubprotocol, upgradeApiKey } from '../transport/subprotocol.ts';
 
 // GET /v1/ws: the protocol endpoint. Each connection gets one core
 // VerifierConversation over the backend's scorers, wrapped in a
@@ -21,7 +22,7 @@ export const VERIFIER_SOCKET_PATH = '/v1/ws';
 const SERVER_INFO = { name: '@specsteer/verifier', version: '0.1.0' };
 
 const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
-  const { config, backend, metrics, connections, roundRateLimiter } = fastify;
+  const { config, backend, metrics, connections, roundRateLimiter, openRateLimiter } = fastify;
   const { limits, narrowed, narrowedSettings } = fitLimitsToBackend(
     limitsOf(config),
     capacityOf(backend),
@@ -35,6 +36,7 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
     fastify.log.info({ narrowed, limits }, 'default limits fitted to the backend');
   }
   const apiKeys = new ApiKeyRegistry(config.apiKeys);
+  const byteBudgets = new ByteBudgets(config.frameBytesPerSecond, config.frameBytesPerSecond);
   const unauthenticated = new UnauthenticatedConnections(
     config.maxUnauthenticatedPerAddress,
     Math.max(1, Math.floor(config.maxConnections / 2)),
@@ -45,6 +47,26 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
     {
       websocket: true,
       preValidation: async (request, reply) => {
+        // A key in the URL ends up in proxy and access logs: refuse it, and every other query string.
+        if (request.url.includes('?')) {
+          metrics.upgradeRejected('query-string');
+          return reply.code(400).send({
+            error:
+              'no query string on this endpoint: send the API key as Authorization: Bearer, a specsteer.bearer subprotocol or hello.apiKey',
+          });
+        }
+        // Answering a lone bearer subprotocol would echo the key in a response header; answering none
+        // fails the handshake in browsers. Say why instead.
+        const offered = (request.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
+        if (offered.length > 0 && offered.every((p) => isBearerSubprotocol(p))) {
+          metrics.upgradeRejected('bearer-subprotocol-alone');
+          return reply.code(400).send({
+            error: `offer the "${SUBPROTOCOL}" subprotocol along with the bearer one: ['${SUBPROTOCOL}', 'specsteer.bearer.<key>']`,
+          });
+        }
         if (connections.shuttingDown) {
           metrics.upgradeRejected('shutting-down');
           return reply.code(503).send({ error: 'shutting down; connect to another replica' });
@@ -83,21 +105,13 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
 
       const hooks: ConversationHooks = {
         roundVerified: (event) => {
-          metrics.roundVerified(
-            event.drafted,
-            event.accepted,
-            (event.scoreMs + event.verifyMs) / 1000,
-          );
+          metrics.roundVerified(event.drafted, (event.scoreMs + event.verifyMs) / 1000);
           log.debug(
-            {
-              drafted: event.drafted,
-              accepted: event.accepted,
-              scoreMs: event.scoreMs,
-              verifyMs: event.verifyMs,
-            },
+            { drafted: event.drafted, scoreMs: event.scoreMs, verifyMs: event.verifyMs },
             'round verified',
           );
         },
+        tokensCommitted: (event) => metrics.tokensKept(event.kept),
         error: (event) => {
           metrics.errorSent(event.code);
           log[event.scope === 'connection' ? 'info' : 'debug'](
@@ -137,9 +151,11 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
         limits,
         caller: () => caller,
         rateLimiter: roundRateLimiter,
+        openRateLimiter,
         metrics,
         log,
         helloTimeoutMs: config.helloTimeoutMs,
+        spendBytes: (bytes) => byteBudgets.spend(request.ip, bytes),
         onWelcome: releaseUnauthenticated,
       });
       connections.add(connection);
