@@ -73,13 +73,28 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
     ];
     const format =
       args.chatFormat === 'auto' ? detectPromptFormat(drafter.llamaModel) : args.chatFormat;
-    const { contextTokens, publicTokens, stopTokens } =
+    const render = (kept: string[]) =>
       format === 'offline'
-        ? offlinePrompt(tokenizer, history, messages)
-        : modelPrompt(drafter.llamaModel, history, messages);
+        ? offlinePrompt(tokenizer, kept, messages)
+        : modelPrompt(drafter.llamaModel, kept, messages);
+    // The answer needs room in the small model's context (the pair's is the 256 tokens it
+    // was trained on): keep the most recent history messages that leave it.
+    const answerRoom = Math.min(args.maxTokens, Math.floor(drafter.contextSize / 4));
+    let kept = history;
+    let prompt = render(kept);
+    while (kept.length > 0 && prompt.contextTokens.length + answerRoom > drafter.contextSize) {
+      kept = kept.slice(1);
+      prompt = render(kept);
+    }
+    if (kept.length < history.length) {
+      io.stderr.write(
+        `specsteer: note: kept the last ${kept.length} of ${history.length} history messages, so that the answer has room in the small model's ${drafter.contextSize}-token context\n`,
+      );
+    }
+    const { contextTokens, publicTokens, stopTokens } = prompt;
     if (contextTokens.length >= drafter.contextSize) {
       throw new CliUsageError(
-        `history and prompt are ${contextTokens.length} tokens; the small model's context holds ${drafter.contextSize}: shorten the history`,
+        `the prompt alone is ${contextTokens.length} tokens; the small model's context holds ${drafter.contextSize}: shorten it`,
       );
     }
     const tokenizerFingerprint = await fingerprintTokenizer(drafter.vocabSize, (text) =>

@@ -124,6 +124,30 @@ describe('specsteer CLI', () => {
   );
 
   it.skipIf(pair === null)(
+    'keeps the most recent history messages that leave the answer room in the context, and says so',
+    async () => {
+      const lines = Array.from(
+        { length: 20 },
+        (_, i) => `Mepei folks! Message ${i}. Mind the mumur.`,
+      );
+      writeFileSync(join(dir, 'long-history.txt'), lines.join('\n'));
+      const { status, stderr } = await runCli([
+        'generate',
+        '--prompt',
+        'hi',
+        '--history',
+        'long-history.txt',
+        '--max-tokens',
+        '8',
+      ]);
+      expect(status, stderr).toBe(0);
+      expect(stderr).toMatch(
+        /^specsteer: note: kept the last \d+ of 20 history messages, so that the answer has room in the small model's 256-token context$/m,
+      );
+    },
+  );
+
+  it.skipIf(pair === null)(
     'never prints a chat marker inside the answer (seed 3 at temperature 1.5 sampled <|assistant|>)',
     async () => {
       const { status, stdout, stderr } = await runCli([
