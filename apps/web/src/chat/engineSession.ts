@@ -54,9 +54,15 @@ export interface AnswerOutcome {
   result: GenerationResult;
   text: string;
   drafterTokensPerSecond: number;
+  /** Tokens the worker decoded for this answer (both sequences): prefill + rounds, no re-prefill. */
+  deviceDecodedTokens: number;
+  /** Device + public prompt tokens (what one prefill of each costs). */
+  promptTokens: number;
 }
 
 export class EngineSession {
+  private evaluatedSoFar = 0;
+
   private constructor(
     readonly client: WorkerClient,
     readonly info: LoadedInfo,
@@ -141,10 +147,12 @@ export class EngineSession {
     const deviceTokens = this.withBos(
       await this.tokenize(this.template.device({ history: snippets.map((s) => s.text), messages })),
     );
-    const drafter = new WorkerDrafter(this.client, this.info.vocabSize, {
-      device: deviceTokens,
-      public: publicTokens,
-    });
+    const drafter = new WorkerDrafter(
+      this.client,
+      this.info.vocabSize,
+      { device: deviceTokens, public: publicTokens },
+      this.info.contextSize,
+    );
 
     const output: TokenId[] = [];
     let shownText = '';
@@ -223,7 +231,11 @@ export class EngineSession {
       },
     });
     await chain;
+    const deviceDecodedTokens = drafter.evaluated - this.evaluatedSoFar;
+    this.evaluatedSoFar = drafter.evaluated;
     return {
+      deviceDecodedTokens,
+      promptTokens: deviceTokens.length + publicTokens.length,
       result,
       text: shownText,
       drafterTokensPerSecond:

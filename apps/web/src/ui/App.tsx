@@ -195,6 +195,8 @@ export function App() {
           tokensPerRound: m.rounds > 0 ? m.tokens / m.rounds : 0,
           acceptance: m.acceptanceRate,
           drafterTokensPerSecond: outcome.drafterTokensPerSecond,
+          deviceDecoded: outcome.deviceDecodedTokens,
+          promptTokens: outcome.promptTokens,
           totalMs: m.totalMs,
           finish: outcome.result.finish,
         },

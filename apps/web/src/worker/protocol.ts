@@ -58,7 +58,8 @@ export interface WorkerResults {
   begin: { tokensEvaluated: number };
   draftStart: { q: Float64Array };
   step: { q: Float64Array };
-  references: { s: Float64Array[] | null };
+  /** evaluated: tokens decoded by both sequences since load (prefill included), to show KV reuse. */
+  references: { s: Float64Array[] | null; evaluated: number };
   dispose: Record<string, never>;
 }
 
