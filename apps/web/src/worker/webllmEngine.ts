@@ -1,7 +1,7 @@
 // The WebLLM engine (@mlc-ai/web-llm 0.2.86, WebGPU) for deployments whose
 // verifier serves the Qwen2.5 family: Qwen2.5-0.5B-Instruct drafts.
 // - q: a LogitProcessor sees the full logits of the last position before each
-//   sample (ENGINES.md); forwardTokensAndSample(ids, isPrefill) appends ids
+//   sample (docs/design.md §5); forwardTokensAndSample(ids, isPrefill) appends ids
 //   to the KV cache and samples a token we ignore (it is not appended).
 // - Rollback: WebLLM wraps no "pop" of its KV cache. The MLC runtime has
 //   `vm.builtin.kv_state_popn` (pop the last n tokens of a sequence); we
