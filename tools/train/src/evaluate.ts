@@ -1,6 +1,6 @@
 // CLI: evaluate the model pair on PersonaWorld's eval split and print the model card's table.
 // Usage: pnpm --filter @specsteer/train evaluate -- [--small PATH] [--large PATH] [--eval PATH]
-//        [--limit N] [--max-new N] [--history-tokens N] [--json OUT]
+//        [--limit N] [--max-new N] [--history-tokens N] [--trim-history N] [--json OUT]
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -19,6 +19,8 @@ const { values } = parseArgs({
     'max-new': { type: 'string', default: '96' },
     // Fill each private history to this many prompt tokens (quality at the longest context).
     'history-tokens': { type: 'string' },
+    // Keep the most recent history messages whose device prompt fits this many tokens (the CLI's rule).
+    'trim-history': { type: 'string' },
     json: { type: 'string' },
   },
 });
@@ -42,6 +44,9 @@ const large = await loadModel(values.large);
 const started = Date.now();
 const evaluation = await evaluatePair(small, large, tasks, {
   maxNewTokens: positiveInteger('max-new', values['max-new']),
+  ...(values['trim-history'] !== undefined && {
+    trimHistoryTokens: positiveInteger('trim-history', values['trim-history']),
+  }),
   ...(values['history-tokens'] !== undefined && {
     historyTokens: positiveInteger('history-tokens', values['history-tokens']),
   }),

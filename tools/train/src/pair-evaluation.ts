@@ -45,6 +45,8 @@ export interface EvaluationOptions {
    * without passing it: quality when the answer ends at the context's edge.
    */
   historyTokens?: number;
+  /** Drop the oldest history messages until the device prompt is at most this many tokens (what the CLI does). */
+  trimHistoryTokens?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -73,6 +75,18 @@ export function filledHistory(model: LoadedModel, task: EvalTask, tokens: number
   }
 }
 
+/** The most recent history messages whose device prompt fits in `tokens`. */
+export function trimmedHistory(model: LoadedModel, task: EvalTask, tokens: number): string[] {
+  let history = [...task.history];
+  while (
+    history.length > 0 &&
+    tokenizeWithBos(model, devicePrompt(history, task.request)).length > tokens
+  ) {
+    history = history.slice(1);
+  }
+  return history;
+}
+
 export async function evaluatePair(
   small: LoadedModel,
   large: LoadedModel,
@@ -88,10 +102,13 @@ export async function evaluatePair(
   let agreeHistory = 0;
   let positions = 0;
   for (const [i, original] of tasks.entries()) {
-    const task =
+    let task =
       options.historyTokens === undefined
         ? original
         : { ...original, history: filledHistory(small, original, options.historyTokens) };
+    if (options.trimHistoryTokens !== undefined) {
+      task = { ...task, history: trimmedHistory(small, task, options.trimHistoryTokens) };
+    }
     const prompts: Record<Configuration, [LoadedModel, string]> = {
       large: [large, publicPrompt(task.request)],
       small: [small, publicPrompt(task.request)],
