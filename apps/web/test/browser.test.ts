@@ -99,9 +99,18 @@ describe.skipIf(!available)('web app in Chromium', () => {
     await page.getByLabel('Temperature').fill('0');
     await page.getByRole('tab', { name: 'Private history' }).click();
 
+    // Off by default; on, the request joins the private history.
+    const remember = page.getByLabel('Remember my messages (add what I send to my history)');
+    expect(await remember.isChecked()).toBe(false);
+    await remember.check();
+
     const task = persona.tasks.find((t) => t.facts.some((f) => !f.inSmall))!;
     const started = Date.now();
     await ask(task.request);
+    await expect
+      .poll(() => page.getByTestId('history-count').textContent())
+      .toBe(`${persona.history.length + 2} records`);
+    await remember.uncheck();
     const answer = (await page.getByTestId('answer-text').last().textContent())!;
     console.log(`answer in ${Date.now() - started} ms: ${answer}`);
     for (const fact of task.facts) expect(answer).toContain(fact.value);
@@ -138,7 +147,7 @@ describe.skipIf(!available)('web app in Chromium', () => {
   });
 
   it('keeps the history across a reload; export → delete everything → import restores it', async () => {
-    const count = persona.history.length + 1;
+    const count = persona.history.length + 2; // the persona, the canary, one remembered request
     await page.reload();
     await expect
       .poll(() => page.getByTestId('history-count').textContent())

@@ -139,10 +139,6 @@ export function App() {
       userTurn,
       { ...userTurn, id: answerId, role: 'assistant', text: '', done: false },
     ]);
-    if (settings.rememberMessages) {
-      await store.add(prompt, { source: 'chat' }).catch(() => undefined);
-      void refreshHistory();
-    }
     const controller = new AbortController();
     abort.current = controller;
     const started = performance.now();
@@ -212,6 +208,11 @@ export function App() {
     } finally {
       abort.current = null;
       setBusy(false);
+    }
+    // Remembered after the answer: a request is history for the next ones, not for itself.
+    if (settings.rememberMessages) {
+      await store.add(prompt, { source: 'chat' }).catch(() => undefined);
+      await refreshHistory();
     }
   }
 
