@@ -190,7 +190,8 @@ export function App() {
           counts: { ...counts },
           tokensPerSecond: m.tokensPerSecond,
           rounds: m.rounds,
-          tokensPerRound: m.rounds > 0 ? m.tokens / m.rounds : 0,
+          // Verified tokens per round: tokens made while the verifier was away are not rounds.
+          tokensPerRound: m.rounds > 0 ? (m.tokens - counts.local) / m.rounds : 0,
           acceptance: m.acceptanceRate,
           drafterTokensPerSecond: outcome.drafterTokensPerSecond,
           deviceDecoded: outcome.deviceDecodedTokens,
