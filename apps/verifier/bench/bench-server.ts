@@ -15,6 +15,8 @@ const { values } = parseArgs({
     'max-draft-tokens': { type: 'string', default: '16' },
     'max-contexts': { type: 'string' },
     'sequences-per-context': { type: 'string' },
+    // `default`: the server's own rate limits and caps (the flood bench); `lifted`: none in the way.
+    limits: { type: 'string', default: 'lifted' },
   },
 });
 
@@ -37,14 +39,19 @@ async function createBackend(): Promise<VerifierBackend> {
 }
 
 const backend = await createBackend();
+const lifted = {
+  // Every bench device comes from 127.0.0.1, one caller of an open server: lift its round budget.
+  SPECSTEER_ROUNDS_PER_SECOND: '1000000',
+  SPECSTEER_RATE_LIMIT_BURST: '1000000',
+  SPECSTEER_OPENS_PER_SECOND: '1000000',
+  SPECSTEER_OPEN_BURST: '1000000',
+  // …and all connect at once, before any has said hello.
+  SPECSTEER_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000',
+};
 const config = loadConfig({
   env: {
     SPECSTEER_LOG_LEVEL: 'warn',
-    // Every bench device comes from 127.0.0.1, one caller of an open server: lift its round budget.
-    SPECSTEER_ROUNDS_PER_SECOND: '1000000',
-    SPECSTEER_RATE_LIMIT_BURST: '1000000',
-    // …and all connect at once, before any has said hello.
-    SPECSTEER_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000',
+    ...(values.limits === 'lifted' && lifted),
     SPECSTEER_MAX_DRAFT_TOKENS: values['max-draft-tokens'],
   },
   fileExists: () => true,

@@ -33,7 +33,12 @@ const REPEATS = 36;
  */
 const VLLM_REPEATS = 3;
 /** No round budget in the way: every session drafts as fast as it can. */
-const UNLIMITED = { SPECSTEER_ROUNDS_PER_SECOND: '1000000', SPECSTEER_RATE_LIMIT_BURST: '1000000' };
+const UNLIMITED = {
+  SPECSTEER_ROUNDS_PER_SECOND: '1000000',
+  SPECSTEER_RATE_LIMIT_BURST: '1000000',
+  SPECSTEER_OPENS_PER_SECOND: '1000000',
+  SPECSTEER_OPEN_BURST: '1000000',
+};
 
 function equivalenceSuite(name: string, backend: () => Promise<VerifierBackend>, repeats: number) {
   describe(name, () => {

@@ -42,6 +42,8 @@ describe('load', () => {
         SPECSTEER_LOG_LEVEL: 'warn',
         SPECSTEER_ROUNDS_PER_SECOND: '1000000',
         SPECSTEER_RATE_LIMIT_BURST: '1000000',
+        SPECSTEER_OPENS_PER_SECOND: '1000000',
+        SPECSTEER_OPEN_BURST: '1000000',
         // …and all connect at once, before any has said hello.
         SPECSTEER_MAX_UNAUTHENTICATED_PER_ADDRESS: '100000',
       },

@@ -58,7 +58,8 @@ describe.skipIf(!available)('web app in Chromium', () => {
   async function ask(request: string): Promise<void> {
     const before = await page.getByTestId('answer').count();
     await page.getByTestId('prompt').fill(request);
-    await page.getByTestId('send').click();
+    // Keyboard only: Enter sends (Shift+Enter would add a line).
+    await page.getByTestId('prompt').press('Enter');
     await page
       .locator('[data-testid=answer][data-done=true]')
       .nth(before)
@@ -72,6 +73,16 @@ describe.skipIf(!available)('web app in Chromium', () => {
     console.log(`page load to model ready: ${Date.now() - started} ms`);
     await expect(page.getByTestId('engine-reason').textContent()).resolves.toMatch(/wllama/);
     expect(await page.evaluate(() => crossOriginIsolated)).toBe(true);
+    // Every control has an accessible name (a label, aria-label or text).
+    const unnamed = await page.evaluate(() =>
+      [...document.querySelectorAll('button, input, textarea, select')]
+        .filter((el) => {
+          const labelled = (el as HTMLInputElement).labels?.length ?? 0;
+          return labelled === 0 && !el.getAttribute('aria-label') && !el.textContent?.trim();
+        })
+        .map((el) => el.outerHTML.slice(0, 80)),
+    );
+    expect(unnamed).toEqual([]);
   });
 
   it('answers a PersonaWorld request with the demo persona’s style and the right fact; the stats add up', async () => {

@@ -7,6 +7,7 @@ export * from './math/index.ts';
 export * from './rng.ts';
 
 export * from './chat/offlineTemplate.ts';
+export * from './chat/chatmlTemplate.ts';
 export * from './tokenizer/fingerprint.ts';
 
 export * from './metrics/clock.ts';

@@ -58,7 +58,7 @@ export const ERROR_CODE_INFO: Readonly<Record<ErrorCode, ErrorCodeInfo>> = {
     scope: 'connection',
     retryable: false,
     meaning:
-      'The frame is not JSON text, is binary, or exceeds limits.maxFrameBytes. Fix the client.',
+      'The frame is not JSON text, is binary, exceeds limits.maxFrameBytes or nests objects/arrays deeper than 64 levels. Fix the client.',
   },
   INVALID_MESSAGE: {
     scope: 'message',

@@ -8,6 +8,7 @@ import { whereOf } from './error-location.ts';
 import { ErrorCode, SpecSteerError } from './errors.ts';
 import { exceedsBytes } from './frame-size.ts';
 import { formatPath } from './issue-path.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './json-depth.ts';
 import { checkLimits } from './limits-check.ts';
 import type { Limits } from './limits.ts';
 import {
@@ -90,6 +91,11 @@ function parseFrame<M>(
   const maxBytes = limits?.maxFrameBytes ?? HARD_CAPS.frameBytes;
   if (exceedsBytes(text, maxBytes)) {
     return badFrame(`frame is larger than ${maxBytes} bytes`, { maxFrameBytes: maxBytes });
+  }
+  if (nestsDeeperThan(text, MAX_JSON_DEPTH)) {
+    return badFrame(`frame nests objects or arrays deeper than ${MAX_JSON_DEPTH} levels`, {
+      maxDepth: MAX_JSON_DEPTH,
+    });
   }
   let value: unknown;
   try {

@@ -1,5 +1,5 @@
 import type { Scorer, TokenId, VerifierConversationOptions } from '@specsteer/core';
-import type { Limits } from '@specsteer/protocol';
+import { ErrorCode, SpecSteerError, type Limits } from '@specsteer/protocol';
 
 /** A public chat message as the client sends it in `open` (the public prompt only). */
 export interface PublicChatMessage {
@@ -20,6 +20,12 @@ export interface VerifierBackend {
   /** Engine-independent hash of the shared tokenizer (core's `fingerprintTokenizer`). */
   readonly tokenizerFingerprint: string;
   readonly model: { family: string; target: string; reference: string };
+  /**
+   * The most UTF-16 units one token covers, when known: a prompt longer than
+   * maxPromptTokens × this is refused before it is tokenized (tokenizing is
+   * synchronous on the embedded backend: ~180 ms per MiB).
+   */
+  readonly maxCharsPerToken?: number;
   /** Render the chat template and tokenize, ending with the generation prompt. */
   tokenizePrompt(messages: readonly PublicChatMessage[]): Promise<TokenId[]>;
   /** True when both models can score now (for /readyz). */
@@ -43,6 +49,20 @@ export function conversationOptions(
     tokenizerFingerprint: backend.tokenizerFingerprint,
     vocabSize: backend.vocabSize,
     limits,
-    tokenizePrompt: (messages) => backend.tokenizePrompt(messages),
+    tokenizePrompt: async (messages) => {
+      const perToken = backend.maxCharsPerToken;
+      if (perToken !== undefined) {
+        let chars = 0;
+        for (const message of messages) chars += message.content.length;
+        if (chars > limits.maxPromptTokens * perToken) {
+          throw new SpecSteerError(
+            ErrorCode.PROMPT_TOO_LONG,
+            `the prompt's ${chars} characters are more than ${limits.maxPromptTokens} tokens of this model can hold; this server takes at most ${limits.maxPromptTokens} tokens`,
+            { maxPromptTokens: limits.maxPromptTokens },
+          );
+        }
+      }
+      return backend.tokenizePrompt(messages);
+    },
   };
 }

@@ -58,6 +58,11 @@ export const ConfigSchema = z.strictObject({
   allowedOrigins: z.array(z.union([z.literal('*'), z.url()])).default([]),
   roundsPerSecond: z.number().positive().default(50),
   rateLimitBurst: positiveInt.default(100),
+  /** Budget of `open` and `resume` frames per caller (each tokenizes a prompt and opens scorers). */
+  opensPerSecond: z.number().positive().default(10),
+  openBurst: positiveInt.default(50),
+  /** Frame bytes per client address and second; past it (after a burst of as many) its sockets stop reading a while. */
+  frameBytesPerSecond: positiveInt.default(4 * 1024 * 1024),
 
   // The limits announced in welcome (protocol LimitsSchema bounds them; load.ts checks).
   maxFrameBytes: positiveInt.default(DEFAULT_LIMITS.maxFrameBytes),

@@ -4,7 +4,11 @@
 // tokenized here and goes only to the worker.
 
 import {
+  CHATML_STOP_TEXT,
   OFFLINE_STOP_TEXT,
+  renderChatmlHistory,
+  renderChatmlPrompt,
+  renderChatmlPublicPrompt,
   connectWebSocket,
   fingerprintTokenizer,
   renderOfflinePrompt,
@@ -50,9 +54,15 @@ export interface AnswerOutcome {
   result: GenerationResult;
   text: string;
   drafterTokensPerSecond: number;
+  /** Tokens the worker decoded for this answer (both sequences): prefill + rounds, no re-prefill. */
+  deviceDecodedTokens: number;
+  /** Device + public prompt tokens (what one prefill of each costs). */
+  promptTokens: number;
 }
 
 export class EngineSession {
+  private evaluatedSoFar = 0;
+
   private constructor(
     readonly client: WorkerClient,
     readonly info: LoadedInfo,
@@ -85,10 +95,11 @@ export class EngineSession {
       const tokenize = async (text: string) =>
         (await client.request({ kind: 'tokenize', text })).tokens;
       const fingerprint = await fingerprintTokenizer(info.vocabSize, tokenize);
-      const stopToken = info.markerIds[OFFLINE_STOP_TEXT];
+      const stopText = info.template === 'chatml' ? CHATML_STOP_TEXT : OFFLINE_STOP_TEXT;
+      const stopToken = info.markerIds[stopText];
       if (stopToken === undefined)
         throw new Error(
-          `the model has no ${OFFLINE_STOP_TEXT} token; it is not the offline pair's small model`,
+          `the model has no ${stopText} token; it does not use the ${info.template} chat template`,
         );
       return new EngineSession(client, info, fingerprint, stopToken);
     } catch (error) {
@@ -99,6 +110,17 @@ export class EngineSession {
 
   async tokenize(text: string): Promise<TokenId[]> {
     return (await this.client.request({ kind: 'tokenize', text })).tokens;
+  }
+
+  /** The chat template's three renderers (core): offline pair or Qwen2.5 ChatML. */
+  private get template() {
+    return this.info.template === 'chatml'
+      ? {
+          history: renderChatmlHistory,
+          device: renderChatmlPrompt,
+          public: renderChatmlPublicPrompt,
+        }
+      : { history: renderHistory, device: renderOfflinePrompt, public: renderPublicPrompt };
   }
 
   private withBos(tokens: TokenId[]): TokenId[] {
@@ -112,23 +134,25 @@ export class EngineSession {
     signal: AbortSignal,
     callbacks: AnswerCallbacks,
   ): Promise<AnswerOutcome> {
-    const publicText = renderPublicPrompt(messages);
+    const publicText = this.template.public(messages);
     const publicTokens = this.withBos(await this.tokenize(publicText));
     // The device context holds history + prompt + the whole answer.
     const budget = this.info.contextSize - publicTokens.length - settings.maxTokens - 8;
     const query = messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
     const snippets = await retrieveHistory(query, history, {
       budgetTokens: Math.max(0, budget),
-      countTokens: async (text) => (await this.tokenize(renderHistory([text]))).length,
+      countTokens: async (text) => (await this.tokenize(this.template.history([text]))).length,
     });
     callbacks.onSnippets(snippets);
     const deviceTokens = this.withBos(
-      await this.tokenize(renderOfflinePrompt({ history: snippets.map((s) => s.text), messages })),
+      await this.tokenize(this.template.device({ history: snippets.map((s) => s.text), messages })),
     );
-    const drafter = new WorkerDrafter(this.client, this.info.vocabSize, {
-      device: deviceTokens,
-      public: publicTokens,
-    });
+    const drafter = new WorkerDrafter(
+      this.client,
+      this.info.vocabSize,
+      { device: deviceTokens, public: publicTokens },
+      this.info.contextSize,
+    );
 
     const output: TokenId[] = [];
     let shownText = '';
@@ -207,7 +231,11 @@ export class EngineSession {
       },
     });
     await chain;
+    const deviceDecodedTokens = drafter.evaluated - this.evaluatedSoFar;
+    this.evaluatedSoFar = drafter.evaluated;
     return {
+      deviceDecodedTokens,
+      promptTokens: deviceTokens.length + publicTokens.length,
       result,
       text: shownText,
       drafterTokensPerSecond:

@@ -70,12 +70,15 @@ export function App() {
     let cancelled = false;
     (async () => {
       const gpu = await detectWebGpu(navigator as { gpu?: unknown });
-      const choice = chooseEngine(settings.engine, 'offline-pair', gpu, false);
+      // The verifier served with this page runs the offline pair; choosing WebLLM in the
+      // settings means a Qwen2.5 verifier (set its URL too).
+      const family = settings.engine === 'webllm' ? 'qwen2.5' : 'offline-pair';
+      const choice = chooseEngine(settings.engine, family, gpu, true);
       setEngineReason(choice.reason);
       try {
         session = await EngineSession.start({
           engine: choice.engine,
-          modelUrl: MODEL_URL,
+          modelUrl: choice.webllmModel ?? MODEL_URL,
           wasmUrl,
           onProgress: (progress) => !cancelled && setEngine({ phase: 'loading', progress }),
           createWorker: () =>
@@ -192,6 +195,8 @@ export function App() {
           tokensPerRound: m.rounds > 0 ? m.tokens / m.rounds : 0,
           acceptance: m.acceptanceRate,
           drafterTokensPerSecond: outcome.drafterTokensPerSecond,
+          deviceDecoded: outcome.deviceDecodedTokens,
+          promptTokens: outcome.promptTokens,
           totalMs: m.totalMs,
           finish: outcome.result.finish,
         },
@@ -236,7 +241,10 @@ export function App() {
       </header>
 
       <main class="chat" aria-label="Chat">
-        <EngineStatus engine={engine} />
+        <EngineStatus
+          engine={engine}
+          engineKind={engineReason.startsWith('WebLLM') ? 'webllm' : 'wllama'}
+        />
         <Legend />
         <ol class="turns" aria-live="polite" data-testid="turns">
           {turns.map((turn) => (
@@ -349,12 +357,13 @@ function emptyStats(): TurnStats {
   };
 }
 
-function EngineStatus({ engine }: { engine: EngineState }) {
+function EngineStatus({ engine, engineKind }: { engine: EngineState; engineKind: string }) {
   if (engine.phase === 'ready') {
     return (
       <p class="status" data-testid="engine-ready" role="status">
         Model ready in {(engine.loadMs / 1000).toFixed(1)} s · {engine.session.info.vocabSize}{' '}
-        tokens vocabulary · context {engine.session.info.contextSize}
+        tokens vocabulary · context {engine.session.info.contextSize} · rollback:{' '}
+        {engine.session.info.rollback}
       </p>
     );
   }
@@ -371,7 +380,9 @@ function EngineStatus({ engine }: { engine: EngineState }) {
       <label for="load-progress">
         Loading the small model
         {p !== null &&
-          ` — ${(p.loaded / 1e6).toFixed(1)} of ${(p.total / 1e6).toFixed(1)} MB` +
+          (engineKind === 'webllm'
+            ? ` — ${(p.loaded / 10).toFixed(0)} %` // WebLLM reports a fraction (thousandths), not bytes
+            : ` — ${(p.loaded / 1e6).toFixed(1)} of ${(p.total / 1e6).toFixed(1)} MB`) +
             (p.etaSeconds !== null ? `, about ${Math.ceil(p.etaSeconds)} s left` : '')}
       </label>
       <progress id="load-progress" max={p?.total ?? 1} value={p?.loaded ?? 0} />

@@ -14,6 +14,7 @@ interface Props {
 export function HistoryPanel(props: Props) {
   const { store, history } = props;
   const [text, setText] = useState('');
+  const [kind, setKind] = useState<'history' | 'profile'>('history');
   const [editing, setEditing] = useState<{ id: string; text: string } | null>(null);
   const [message, setMessage] = useState<string | null>(null);
 
@@ -56,12 +57,21 @@ export function HistoryPanel(props: Props) {
         onSubmit={(e) => {
           e.preventDefault();
           void run(async () => {
-            await store.add(text);
+            await store.add(text, { kind });
             setText('');
           });
         }}
       >
-        <label for="history-add">Add a past message</label>
+        <label for="history-kind">Kind</label>
+        <select
+          id="history-kind"
+          value={kind}
+          onChange={(e) => setKind((e.target as HTMLSelectElement).value as 'history' | 'profile')}
+        >
+          <option value="history">A past message of mine</option>
+          <option value="profile">About me (profile)</option>
+        </select>
+        <label for="history-add">Text</label>
         <textarea
           id="history-add"
           data-testid="history-add"
@@ -128,6 +138,7 @@ export function HistoryPanel(props: Props) {
               </form>
             ) : (
               <>
+                {r.kind === 'profile' && <span class="tag">profile</span>}
                 <span class="record-text">{r.text}</span>
                 <span class="record-actions">
                   <button

@@ -9,6 +9,8 @@ export interface TurnStats {
   acceptance?: number;
   drafterTokensPerSecond?: number;
   totalMs?: number;
+  deviceDecoded?: number;
+  promptTokens?: number;
   finish?: string;
 }
 
@@ -52,6 +54,17 @@ export function Stats({ stats }: { stats: TurnStats }) {
         <div>
           <dt>drafter tokens/s</dt>
           <dd data-testid="stat-draft-tps">{stats.drafterTokensPerSecond.toFixed(0)}</dd>
+        </div>
+      )}
+      {stats.deviceDecoded !== undefined && (
+        <div>
+          <dt>device decoded</dt>
+          <dd
+            data-testid="stat-decoded"
+            title="tokens the drafter evaluated: both prompts once, then each round's new tokens"
+          >
+            {stats.deviceDecoded} (prompts {stats.promptTokens})
+          </dd>
         </div>
       )}
     </dl>

@@ -11,7 +11,8 @@ const scope = self as unknown as {
 const onMessage = createWorkerHandler(
   (request, onProgress) => {
     if (request.engine === 'wllama') return loadWllama(request, onProgress);
-    throw new Error(`the ${request.engine} engine is not part of this build; choose wllama`);
+    // WebLLM is large and needs WebGPU: loaded only when chosen.
+    return import('./webllmEngine.ts').then((m) => m.loadWebLlm(request, onProgress));
   },
   (reply, transfer = []) => scope.postMessage(reply, transfer),
 );

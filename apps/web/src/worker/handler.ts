@@ -93,7 +93,11 @@ export function createWorkerHandler(load: EngineLoader, post: Post, now = () => 
         const [, c] = requireCore();
         const s = await c.references(request.committed, request.tokens);
         const copies = s?.map((d) => Float64Array.from(d)) ?? null;
-        return reply('references', { s: copies }, copies?.map((d) => d.buffer) ?? []);
+        return reply(
+          'references',
+          { s: copies, evaluated: c.evaluated },
+          copies?.map((d) => d.buffer) ?? [],
+        );
       }
       case 'dispose': {
         await engine?.dispose();

@@ -11,7 +11,15 @@ function fakeEngine(device = new FakeKvModel(), reference = new FakeKvModel()): 
     reference,
     tokenize: async (text) => [...text].map((c) => c.charCodeAt(0) % 8),
     detokenize: async (tokens) => tokens.join(','),
-    info: { engine: 'wllama', vocabSize: 8, contextSize: 64, bos: 1, markerIds: {} },
+    info: {
+      engine: 'wllama',
+      vocabSize: 8,
+      contextSize: 64,
+      bos: 1,
+      markerIds: {},
+      template: 'offline',
+      rollback: 'kv-remove',
+    },
     dispose: async () => {},
   };
 }

@@ -42,6 +42,10 @@ export interface LoadedInfo {
   bos: TokenId | null;
   /** Ids of the chat template's markers that are single tokens (offline pair: <|end|> …). */
   markerIds: Record<string, TokenId>;
+  /** The chat template the model was trained with: the offline pair's markers, or Qwen2.5's ChatML. */
+  template: 'offline' | 'chatml';
+  /** How the engine drops a rejected draft from its KV cache. */
+  rollback: 'kv-remove' | 'kv-popn' | 'reset-and-prefill';
   /** Time from load request to a usable model (ms). */
   loadMs: number;
 }
@@ -54,7 +58,8 @@ export interface WorkerResults {
   begin: { tokensEvaluated: number };
   draftStart: { q: Float64Array };
   step: { q: Float64Array };
-  references: { s: Float64Array[] | null };
+  /** evaluated: tokens decoded by both sequences since load (prefill included), to show KV reuse. */
+  references: { s: Float64Array[] | null; evaluated: number };
   dispose: Record<string, never>;
 }
 

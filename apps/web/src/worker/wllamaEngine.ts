@@ -130,6 +130,8 @@ export const loadWllama: EngineLoader = async (request, onProgress) => {
       contextSize: info.n_ctx,
       bos: info.token_bos >= 0 ? info.token_bos : null,
       markerIds,
+      template: 'offline',
+      rollback: 'kv-remove',
     },
     async dispose() {
       await Promise.allSettled([device.exit(), reference.exit()]);

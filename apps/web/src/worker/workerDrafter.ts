@@ -17,12 +17,22 @@ export class WorkerDrafter implements Drafter {
   /** Draft tokens and round trips, for the stats. */
   draftedTokens = 0;
   draftMs = 0;
+  /** Tokens the worker has decoded since load (both sequences), after the last draft. */
+  evaluated = 0;
 
   constructor(
     private readonly client: WorkerClient,
     readonly vocabSize: number,
     private context: DraftContext | null = null,
+    /** Tokens the worker's model context holds. */
+    private readonly contextSize = Infinity,
   ) {}
+
+  /** Output tokens the device context can still take after `outputLength` committed ones. */
+  room(outputLength: number): number {
+    const used = Math.max(this.context?.device.length ?? 0, this.context?.public.length ?? 0);
+    return Math.max(0, this.contextSize - used - outputLength);
+  }
 
   /** Protocol 2 passes both contexts; the protocol-1 signature passes the device tokens (s = q then). */
   async begin(context: readonly TokenId[] | DraftContext): Promise<void> {
@@ -47,18 +57,21 @@ export class WorkerDrafter implements Drafter {
     let { q } = await this.client.request({ kind: 'draftStart', committed: this.committed });
     const tokens: TokenId[] = [];
     const distributions: Distribution[] = [q];
-    for (let i = 0; i < n; i++) {
+    // Each drafted token is decoded to get q after it: stop where the context is full.
+    const limit = Math.min(n, this.room(this.committed.length));
+    for (let i = 0; i < limit; i++) {
       const y = choose(q);
       tokens.push(y);
       ({ q } = await this.client.request({ kind: 'step', token: y }));
       distributions.push(q);
       if (isStop(y)) break;
     }
-    const { s } = await this.client.request({
+    const { s, evaluated } = await this.client.request({
       kind: 'references',
       committed: this.committed,
       tokens,
     });
+    this.evaluated = evaluated;
     this.draftedTokens += tokens.length;
     this.draftMs += performance.now() - started;
     return { tokens, distributions, references: s ?? distributions };

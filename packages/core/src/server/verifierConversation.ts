@@ -19,6 +19,7 @@ import {
   type Hello,
   type Limits,
   type Open,
+  type ParseResult,
   type Resume,
   type Sampling,
   type ServerMessage,
@@ -113,9 +114,12 @@ export class VerifierConversation {
 
   /** Parse one text frame (schema + this server's limits) and handle it. */
   async handleFrame(frame: unknown): Promise<ConversationReply> {
-    const parsed = parseClientFrame(frame, this.options.limits);
-    if (!parsed.ok) return this.refuse(parsed.error);
-    return this.handle(parsed.message);
+    return this.handleParsed(parseClientFrame(frame, this.options.limits));
+  }
+
+  /** A frame its caller already parsed with parseClientFrame and these limits (parsed once, never twice). */
+  handleParsed(parsed: ParseResult<ClientMessage>): Promise<ConversationReply> {
+    return parsed.ok ? this.handle(parsed.message) : this.refuse(parsed.error);
   }
 
   /**

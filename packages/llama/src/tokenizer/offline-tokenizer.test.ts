@@ -28,6 +28,12 @@ describe.skipIf(fixture === null)('OfflineTokenizer on the model pair', () => {
     await model?.dispose();
   });
 
+  it('tokenizes a text of more than 100k ids without overflowing the stack', () => {
+    // 65,536 CJK characters fall back to bytes: three ids each.
+    const ids = tokenizer.tokenize('漢'.repeat(65_536));
+    expect(ids.length).toBeGreaterThan(150_000);
+  });
+
   it("gives SentencePiece's ids for every text of the training export's fixture, chat markers included", () => {
     for (const { text, ids } of fixture!.tokenizer)
       expect(tokenizer.tokenize(text), text).toEqual(ids);

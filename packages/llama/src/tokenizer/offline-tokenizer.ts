@@ -38,7 +38,8 @@ export class OfflineTokenizer {
       if (part === '') continue;
       const markerId = this.markerIds.get(part);
       if (markerId !== undefined) ids.push(markerId);
-      else ids.push(...(this.model.tokenize(part, false) as TokenId[]));
+      // A loop, not push(...ids): spreading a long text's ids into a call overflows the stack (~100k).
+      else for (const id of this.model.tokenize(part, false) as TokenId[]) ids.push(id);
     }
     return ids;
   }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { ByteBudgets } from './byte-budget.ts';
 import { RoundRateLimiter } from './round-rate-limiter.ts';
 import { TokenBucket } from './token-bucket.ts';
 
@@ -38,5 +39,15 @@ describe('token bucket', () => {
       true,
       false,
     ]);
+  });
+
+  it('byte budgets: an address past its burst waits as long as its debt takes to refill, others do not', () => {
+    let now = 0;
+    const budgets = new ByteBudgets(1_000, 2_000, () => now);
+    expect(budgets.spend('a', 1_500)).toBe(0);
+    expect(budgets.spend('a', 1_500)).toBe(1_000); // 1,000 bytes in debt at 1,000 bytes/s
+    expect(budgets.spend('b', 1_500)).toBe(0);
+    now = 1_000;
+    expect(budgets.spend('a', 0)).toBe(0);
   });
 });

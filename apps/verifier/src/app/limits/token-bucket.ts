@@ -29,6 +29,16 @@ export class TokenBucket {
     };
   }
 
+  /**
+   * Take `amount` whatever is left (the bucket may go into debt); the time
+   * until it is out of debt again, 0 when it is not in debt.
+   */
+  spend(amount: number): number {
+    this.refill();
+    this.tokens -= amount;
+    return this.tokens >= 0 ? 0 : Math.ceil((-this.tokens / this.ratePerSecond) * 1000);
+  }
+
   /** True when the bucket is full again, so a registry may forget it. */
   isFull(): boolean {
     this.refill();

@@ -6,6 +6,7 @@ import { conversationOptions } from '../../backends/backend.ts';
 import { limitsOf } from '../../config/load.ts';
 import { capacityOf, fitLimitsToBackend } from '../limits/fit-limits.ts';
 import { ApiKeyRegistry, type Caller } from '../auth/api-key-registry.ts';
+import { ByteBudgets } from '../limits/byte-budget.ts';
 import { UnauthenticatedConnections } from '../limits/unauthenticated-connections.ts';
 import { DeviceConnection } from '../transport/device-connection.ts';
 import { originAllowed } from '../transport/origin-policy.ts';
@@ -21,11 +22,12 @@ export const VERIFIER_SOCKET_PATH = '/v1/ws';
 const SERVER_INFO = { name: '@specsteer/verifier', version: '0.1.0' };
 
 const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
-  const { config, backend, metrics, connections, roundRateLimiter } = fastify;
+  const { config, backend, metrics, connections, roundRateLimiter, openRateLimiter } = fastify;
   const { limits, narrowed } = fitLimitsToBackend(limitsOf(config), capacityOf(backend));
   if (narrowed.length > 0)
     fastify.log.warn({ narrowed, limits }, 'limits narrowed to what the backend can serve');
   const apiKeys = new ApiKeyRegistry(config.apiKeys);
+  const byteBudgets = new ByteBudgets(config.frameBytesPerSecond, config.frameBytesPerSecond);
   const unauthenticated = new UnauthenticatedConnections(
     config.maxUnauthenticatedPerAddress,
     Math.max(1, Math.floor(config.maxConnections / 2)),
@@ -128,9 +130,11 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
         limits,
         caller: () => caller,
         rateLimiter: roundRateLimiter,
+        openRateLimiter,
         metrics,
         log,
         helloTimeoutMs: config.helloTimeoutMs,
+        spendBytes: (bytes) => byteBudgets.spend(request.ip, bytes),
         onWelcome: releaseUnauthenticated,
       });
       connections.add(connection);

@@ -28,10 +28,14 @@ export interface DeviceConnectionOptions {
   /** Who is calling, for the round budget; may change once hello authenticates. */
   caller: () => Caller;
   rateLimiter: RoundRateLimiter;
+  /** Per-caller budget of open/resume frames. */
+  openRateLimiter: RoundRateLimiter;
   metrics: VerifierMetrics;
   log: FastifyBaseLogger;
   /** Time to complete hello → welcome from the upgrade; frames before it (pings) do not extend it. */
   helloTimeoutMs: number;
+  /** Charge a frame's bytes to the sender's address; how long to stop reading (0: not at all). */
+  spendBytes?: (bytes: number) => number;
   /** Called once when welcome is sent. */
   onWelcome?: () => void;
   now?: () => number;
@@ -50,6 +54,8 @@ export class DeviceConnection implements RegisteredConnection {
   private lastFrameAt: number;
   private inFlight = 0;
   private readingPaused = false;
+  /** Reading stopped because the address spent its byte budget (see ByteBudgets). */
+  private throttled = false;
   private state: 'open' | 'draining' | 'closing' | 'closed' = 'open';
   private idle: Promise<void> | null = null;
   private onIdle: (() => void) | null = null;
@@ -161,6 +167,7 @@ export class DeviceConnection implements RegisteredConnection {
 
   private receive(data: RawData, isBinary: boolean): void {
     if (this.state !== 'open') return; // draining or closing: the device will resume elsewhere
+    this.throttle(data);
     this.frames++;
     this.lastFrameAt = this.now();
     // Binary frames go to the conversation as they are; the protocol parser refuses them with BAD_FRAME.
@@ -190,21 +197,27 @@ export class DeviceConnection implements RegisteredConnection {
 
   private async handle(frame: string | RawData): Promise<void> {
     const { conversation } = this.options;
-    if (typeof frame !== 'string') return this.deliver(await conversation.handleFrame(frame));
-    const parsed = parseClientFrame(frame, this.options.limits);
-    // A refused frame goes back through the conversation so that its refusal is the protocol's own.
-    if (!parsed.ok) return this.deliver(await conversation.handleFrame(frame));
+    // Parsed once, here: a refused frame goes to the conversation as its parse result, so that its
+    // refusal is the protocol's own; a draft is rate-limited before it queues.
+    const parsed = parseClientFrame(typeof frame === 'string' ? frame : null, this.options.limits);
+    if (!parsed.ok) return this.deliver(await conversation.handleParsed(parsed));
     const message = parsed.message;
-    if (message.type === 'draft') {
+    if (message.type === 'draft' || message.type === 'open' || message.type === 'resume') {
       const caller = this.options.caller();
-      const budget = this.options.rateLimiter.take(caller.id, caller.apiKey);
+      const limiter =
+        message.type === 'draft' ? this.options.rateLimiter : this.options.openRateLimiter;
+      const budget = limiter.take(caller.id, message.type === 'draft' ? caller.apiKey : undefined);
       if (!budget.allowed) {
         this.rateLimited++;
+        const what = message.type === 'draft' ? 'rounds' : 'sessions opened or resumed';
         const error = new SpecSteerError(
           ErrorCode.RATE_LIMITED,
-          `too many rounds for this API key; retry after ${budget.retryAfterMs} ms`,
+          `too many ${what} for this API key; retry after ${budget.retryAfterMs} ms`,
           { retryAfterMs: budget.retryAfterMs },
-          { sessionId: message.sessionId, round: message.round },
+          {
+            sessionId: message.sessionId,
+            ...(message.type === 'draft' && { round: message.round }),
+          },
         );
         this.options.metrics.errorSent(error.code);
         return this.send([error.toFrame() as ServerMessage]);
@@ -240,6 +253,21 @@ export class DeviceConnection implements RegisteredConnection {
     this.options.socket.close(closeCodeFor(code));
   }
 
+  private throttle(data: RawData): void {
+    const bytes = Array.isArray(data)
+      ? data.reduce((sum, part) => sum + part.byteLength, 0)
+      : data.byteLength;
+    const waitMs = this.options.spendBytes?.(bytes) ?? 0;
+    if (waitMs <= 0 || this.throttled) return;
+    this.throttled = true;
+    this.options.socket.pause();
+    setTimeout(() => {
+      this.throttled = false;
+      if (this.readingPaused) this.maybeResumeReading();
+      else if (this.state === 'open') this.options.socket.resume();
+    }, waitMs).unref();
+  }
+
   private pauseReading(): void {
     if (this.readingPaused) return;
     this.readingPaused = true;
@@ -250,6 +278,7 @@ export class DeviceConnection implements RegisteredConnection {
   private maybeResumeReading(): void {
     if (!this.readingPaused || this.state !== 'open') return;
     if (
+      !this.throttled &&
       this.inFlight < MAX_FRAMES_IN_FLIGHT / 2 &&
       this.options.socket.bufferedAmount <= MAX_BUFFERED_BYTES / 2
     ) {

@@ -54,6 +54,10 @@ export async function createLlamaCppBackend(
   ]);
   checkSharedVocabulary(targetFile, referenceFile);
   const vocabSize = targetFile.tokens.length;
+  // The longest piece bounds the text one token covers (a loop: Math.max(...v) overflows on big vocabularies).
+  let maxCharsPerToken = 1;
+  for (const piece of targetFile.tokens)
+    maxCharsPerToken = Math.max(maxCharsPerToken, piece.length);
   const contextSize =
     options.contextSize ?? Math.min(targetFile.contextLength, referenceFile.contextLength);
   if (!Number.isInteger(contextSize) || contextSize < 2) {
@@ -99,6 +103,7 @@ export async function createLlamaCppBackend(
     target,
     reference,
     vocabSize,
+    maxCharsPerToken,
     contextSize,
     tokenizer,
     tokenizerFingerprint,
