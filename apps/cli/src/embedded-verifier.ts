@@ -15,7 +15,6 @@ export const VERIFIER_SOCKET_PATH = '/v1/ws';
 
 export interface EmbeddedVerifierOptions {
   targetPath: string;
-  referencePath: string;
   logLevel: string;
   /** Where the verifier's logs go (the CLI: stderr). */
   logStream: NodeJS.WritableStream;
@@ -54,7 +53,6 @@ export async function startEmbeddedVerifier(
     SPECSTEER_PORT: String(port),
     SPECSTEER_BACKEND: 'llamacpp',
     SPECSTEER_TARGET_MODEL_PATH: options.targetPath,
-    SPECSTEER_REFERENCE_MODEL_PATH: options.referencePath,
     SPECSTEER_LOG_LEVEL: options.logLevel,
   });
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), VERIFIER_ENTRY], {

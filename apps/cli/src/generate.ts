@@ -76,7 +76,6 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
     if (url === undefined) {
       verifier = await startEmbeddedVerifier({
         targetPath: pair.large!,
-        referencePath: pair.small,
         logLevel: args.logLevel,
         logStream: io.stderr,
       });
@@ -97,14 +96,19 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
     const result = await runSpecSteer({
       connect,
       drafter,
-      contextTokens,
+      // The public context is what the verifier scores: BOS and the public prompt.
+      context: { device: contextTokens, public: [contextTokens[0]!, ...publicTokens] },
+      // --seed makes the run replayable: the device secret derives from it (docs/design.md, privacy).
+      reproducible: true,
       prompt: { messages },
       tokenizerFingerprint,
       sampling: {
         temperature: args.temperature,
         seed: args.seed,
         topK: args.topK,
-        maxTokens: Math.min(args.maxTokens, drafter.contextSize - contextTokens.length - 1),
+        // The user's request as it is: when the device's own context fills up first, the
+        // device ends the answer itself (finish "length"), so the frame never depends on the history.
+        maxTokens: args.maxTokens,
         stopTokens: stopToken === null ? [] : [stopToken],
       },
       draftTokens: args.k,
@@ -129,7 +133,7 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
   }
 }
 
-/** The small model (drafter, and the embedded verifier's reference) and the large one (embedded target). */
+/** The small model (the device's: q and s) and the large one (the embedded verifier's target). */
 function modelPaths(
   args: GenerateArgs,
   fromCwd: (p: string) => string,

@@ -17,7 +17,7 @@ export interface GenerateArgs {
   seed: number;
   maxTokens: number;
   topK: number;
-  /** Device model (drafter) and, for the embedded verifier, the reference s. */
+  /** Device model: drafts q and computes s on the public context. */
   smallModel: string | undefined;
   /** The embedded verifier's target p. */
   largeModel: string | undefined;

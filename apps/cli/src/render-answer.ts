@@ -17,6 +17,12 @@ const STYLE: Record<TokenOrigin, { ansi: string; open: string; close: string; me
   },
   local: { ansi: '\x1b[36m', open: '', close: '', meaning: 'device model only' },
   cloud: { ansi: '\x1b[34m', open: '', close: '', meaning: 'cloud model only' },
+  exact: {
+    ansi: '\x1b[37m',
+    open: '',
+    close: '',
+    meaning: 'exact fusion target (reference decoder)',
+  },
 };
 const RESET = '\x1b[0m';
 

@@ -96,7 +96,7 @@ async function runWithReuse(scorer: LlamaScorer) {
   const cpuBefore = cpuMs();
   for (const { tokens, from } of script) {
     const started = performance.now();
-    await session.score(tokens, from, topK);
+    await session.score(tokens, from, { topK, temperature: 1 });
     ms.push(performance.now() - started);
   }
   const cpuPerRound = (cpuMs() - cpuBefore) / script.length;
@@ -124,7 +124,9 @@ async function runWithoutReuse(scorer: LlamaScorer) {
     const cpuBefore = cpuMs();
     const started = performance.now();
     const result = await evaluateSuffix(sequence, tokens as Token[], from - 1);
-    result.distributions.forEach((next, i) => positionScore(next, tokens[from + i], topK));
+    result.distributions.forEach((next, i) =>
+      positionScore(next, tokens[from + i], { topK, temperature: 1 }, backend.vocabSize),
+    );
     ms.push(performance.now() - started);
     cpu += cpuMs() - cpuBefore;
     evaluated += result.evaluatedTokens;
@@ -134,16 +136,13 @@ async function runWithoutReuse(scorer: LlamaScorer) {
 }
 
 console.log(
-  `model pair: ${pair.targetPath} / ${pair.referencePath}; vocab ${vocab}; prompt ${prompt.length} tokens; ` +
+  `target: ${pair.targetPath}; vocab ${vocab}; prompt ${prompt.length} tokens; ` +
     `${script.length} rounds of k = ${k}; final sequence ${script.at(-1)!.tokens.length} tokens; top-K ${topK}`,
 );
 console.log(
   'model      mode          p50 ms   p99 ms   mean ms  CPU ms/round  tokens evaluated/round',
 );
-for (const [name, scorer] of [
-  ['target', backend.target],
-  ['reference', backend.reference],
-] as const) {
+for (const [name, scorer] of [['target', backend.target]] as const) {
   await runWithReuse(scorer); // warm-up: first evaluations allocate buffers
   for (const reuse of [true, false]) {
     const { ms, cpuPerRound, evaluatedPerRound } = await (reuse
@@ -160,28 +159,28 @@ for (const [name, scorer] of [
   }
 }
 
-// Both models of a round scored concurrently, as the server does (KV reuse).
-const [t, s] = await Promise.all([backend.target.openSession(), backend.reference.openSession()]);
+// A round as the server scores it: the target over the k + 1 positions (KV reuse).
+const t = await backend.target.openSession();
 const roundMs: number[] = [];
 const roundCpuBefore = cpuMs();
 for (const { tokens, from } of script) {
   const started = performance.now();
-  await Promise.all([t.score(tokens, from, topK), s.score(tokens, from, topK)]);
+  await t.score(tokens, from, { topK, temperature: 1 });
   roundMs.push(performance.now() - started);
 }
 const roundCpu = (cpuMs() - roundCpuBefore) / script.length;
-await Promise.all([t.close(), s.close()]);
+await t.close();
 console.log(
-  `round (target ‖ reference, KV reuse): p50 ${percentile(roundMs, 50).toFixed(2)} ms, p99 ${percentile(roundMs, 99).toFixed(2)} ms, CPU ${roundCpu.toFixed(2)} ms`,
+  `round (target, KV reuse): p50 ${percentile(roundMs, 50).toFixed(2)} ms, p99 ${percentile(roundMs, 99).toFixed(2)} ms, CPU ${roundCpu.toFixed(2)} ms`,
 );
 
-// Many sessions at once: each runs the script's rounds (target ‖ reference per round).
+// Many sessions at once: each runs the script's rounds (one target pass per round).
 // Sessions beyond the pool's sequences share caches (LRU) and re-evaluate after an eviction.
 console.log(
   `\nconcurrent sessions (pool: ${values['sequences-per-context']} sequences × ${values['max-contexts']} contexts per model, ${backend.contextSize} tokens each)`,
 );
 console.log(
-  'sessions  rounds/s  p50 ms/round  p99 ms/round  CPU ms/round  evaluated/round  (round = target ‖ reference, k + 1 positions)',
+  'sessions  rounds/s  p50 ms/round  p99 ms/round  CPU ms/round  evaluated/round  (round = target, k + 1 positions)',
 );
 for (const sessions of values.sessions.split(',').map(Number)) {
   const before = backend.target.counter.evaluatedTokens;
@@ -190,16 +189,13 @@ for (const sessions of values.sessions.split(',').map(Number)) {
   const cpuBefore = cpuMs();
   await Promise.all(
     Array.from({ length: sessions }, async () => {
-      const [target, reference] = await Promise.all([
-        backend.target.openSession(),
-        backend.reference.openSession(),
-      ]);
+      const target = await backend.target.openSession();
       for (const { tokens, from } of script) {
         const roundStarted = performance.now();
-        await Promise.all([target.score(tokens, from, topK), reference.score(tokens, from, topK)]);
+        await target.score(tokens, from, { topK, temperature: 1 });
         latencies.push(performance.now() - roundStarted);
       }
-      await Promise.all([target.close(), reference.close()]);
+      await target.close();
     }),
   );
   const seconds = (performance.now() - started) / 1000;

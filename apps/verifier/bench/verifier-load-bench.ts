@@ -155,10 +155,11 @@ async function runSession(
     // No session drafts before every session is open: they are all held at once.
     opened();
     await allOpen;
-    let committed: number | undefined;
+    // The device keeps none of its draft and commits argmax p at the first position (a worst case).
+    let committed: number[] | undefined;
     let output = 0;
     for (let round = 0; round < rounds; round++) {
-      const room = maxTokens - output - (committed === undefined ? 0 : 1);
+      const room = maxTokens - output - (committed?.length ?? 0);
       const draft = Array.from({ length: Math.max(0, Math.min(k, room)) }, nextToken);
       const sent = performance.now();
       const verdict = await device.request({
@@ -172,13 +173,13 @@ async function runSession(
       if (verdict.type !== 'verdict') throw new Error(`expected a verdict, got ${verdict.type}`);
       samples.push({ roundTripMs, scoreMs: verdict.timing?.scoreMs ?? 0 });
       output = verdict.committedTokens;
-      if (verdict.correction === null) break; // finished: maxTokens reached
-      const { ids, targetLogprobs } = verdict.correction;
+      if (verdict.corrections === null) break; // finished: maxTokens reached
+      const { ids, logprobs } = verdict.corrections[0]!;
       let best = 0;
-      targetLogprobs.forEach((logprob, j) => {
-        if (logprob !== null && logprob > (targetLogprobs[best] ?? -Infinity)) best = j;
+      logprobs.forEach((logprob, j) => {
+        if (logprob !== null && logprob > (logprobs[best] ?? -Infinity)) best = j;
       });
-      committed = ids[best]!;
+      committed = [ids[best]!];
     }
     await device.request({ type: 'close', sessionId });
   } finally {

@@ -88,11 +88,7 @@ describe('concurrency equivalence', () => {
     () => {
       equivalenceSuite(
         'embedded llama.cpp, default pool',
-        () =>
-          createLlamaCppBackend({
-            targetPath: pair!.targetPath,
-            referencePath: pair!.referencePath,
-          }),
+        () => createLlamaCppBackend({ targetPath: pair!.targetPath }),
         REPEATS,
       );
 
@@ -107,19 +103,15 @@ describe('concurrency equivalence', () => {
       equivalenceSuite(
         'vLLM backend against vLLM-shaped servers',
         async () => {
-          const [target, reference] = await Promise.all([
-            LlamaModelEngine.load(pair!.targetPath, 512),
-            LlamaModelEngine.load(pair!.referencePath, 512),
-          ]);
-          fakes.engines.push(target, reference);
-          const [targetServer, referenceServer] = await Promise.all([
-            startFakeVllm({ engine: target, servedModelName: 'specsteer-large' }),
-            startFakeVllm({ engine: reference, servedModelName: 'specsteer-small' }),
-          ]);
-          fakes.servers.push(targetServer, referenceServer);
+          const target = await LlamaModelEngine.load(pair!.targetPath, 512);
+          fakes.engines.push(target);
+          const targetServer = await startFakeVllm({
+            engine: target,
+            servedModelName: 'specsteer-large',
+          });
+          fakes.servers.push(targetServer);
           return createVllmBackend({
             targetUrl: targetServer.url,
-            referenceUrl: referenceServer.url,
             vocabSize: target.vocabSize,
             timeoutMs: 30_000,
             family: 'specsteer-offline',

@@ -18,7 +18,6 @@ describe('configuration', () => {
     const config = loadConfig({ env: {}, fileExists: anyFileExists });
     expect(config.backend).toBe('llamacpp');
     expect(config.targetModelPath).toMatch(/models\/specsteer-large\.gguf$/);
-    expect(config.referenceModelPath).toMatch(/models\/specsteer-small\.gguf$/);
     expect(config.apiKeys).toEqual([]);
   });
 
@@ -93,15 +92,7 @@ describe('configuration', () => {
     [{ SPECSTEER_MAX_TOP_K: '1000' }, 'SPECSTEER_MAX_TOP_K'],
     [{ SPECSTEER_BACKEND: 'vllm' }, 'SPECSTEER_VLLM_TARGET_URL'],
     [
-      { SPECSTEER_BACKEND: 'vllm', SPECSTEER_VLLM_TARGET_URL: 'http://t:8000' },
-      'SPECSTEER_VLLM_REFERENCE_URL',
-    ],
-    [
-      {
-        SPECSTEER_BACKEND: 'vllm',
-        SPECSTEER_VLLM_TARGET_URL: 'ftp://t',
-        SPECSTEER_VLLM_REFERENCE_URL: 'http://r',
-      },
+      { SPECSTEER_BACKEND: 'vllm', SPECSTEER_VLLM_TARGET_URL: 'ftp://t' },
       'SPECSTEER_VLLM_TARGET_URL',
     ],
   ])('refuses %j naming %s', (env, variable) => {

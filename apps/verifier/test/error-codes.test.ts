@@ -1,4 +1,4 @@
-import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
+import { ErrorCode, PROTOCOL_VERSION, SpecSteerError } from '@specsteer/protocol';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RawDevice } from './support/raw-device.ts';
 import {
@@ -95,7 +95,7 @@ describe('handshake errors close the connection', () => {
       ),
       ErrorCode.UNSUPPORTED_VERSION,
     );
-    expect(error.data?.supported).toEqual(['specsteer/1']);
+    expect(error.data?.supported).toEqual([PROTOCOL_VERSION]);
     expect((await device.closed).code).toBe(1002);
   });
 
@@ -240,10 +240,10 @@ describe('session and round errors leave the connection usable', () => {
       type: 'draft',
       sessionId: 'a',
       round: 1,
-      committed: TABLE_STOP_TOKEN,
+      committed: [TABLE_STOP_TOKEN],
       tokens: [],
     });
-    expect(finished).toMatchObject({ type: 'verdict', finish: 'stop', correction: null });
+    expect(finished).toMatchObject({ type: 'verdict', finish: 'stop', corrections: null });
     expectError(
       await device.request({ type: 'draft', sessionId: 'a', round: 2, tokens: [2] }),
       ErrorCode.SESSION_FINISHED,
@@ -265,11 +265,24 @@ describe('session and round errors leave the connection usable', () => {
       (await greedy.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] })).type,
     ).toBe('verdict');
     expect(
-      (await greedy.request({ type: 'draft', sessionId: 'a', round: 1, committed: 3, tokens: [2] }))
-        .type,
+      (
+        await greedy.request({
+          type: 'draft',
+          sessionId: 'a',
+          round: 1,
+          committed: [3],
+          tokens: [2],
+        })
+      ).type,
     ).toBe('verdict');
     const limited = expectError(
-      await greedy.request({ type: 'draft', sessionId: 'a', round: 2, committed: 3, tokens: [2] }),
+      await greedy.request({
+        type: 'draft',
+        sessionId: 'a',
+        round: 2,
+        committed: [3],
+        tokens: [2],
+      }),
       ErrorCode.RATE_LIMITED,
     );
     expect(limited.data?.retryAfterMs).toBeGreaterThan(0);

@@ -14,6 +14,8 @@ const pair = testModelPair();
 const argmax = (q: Distribution): TokenId =>
   q.reduce((best, p, id) => (p > q[best]! ? id : best), 0);
 const never = () => false;
+/** A device context with nothing private: device and public are the same tokens. */
+const alone = (tokens: TokenId[]) => ({ device: tokens, public: tokens });
 
 function maxDifference(a: Distribution, b: Distribution): number {
   expect(a.length).toBe(b.length);
@@ -30,7 +32,7 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
   beforeAll(async () => {
     drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath, contextSize: 256 });
     backend = await createLlamaCppBackend({
-      ...pair!,
+      targetPath: pair!.targetPath,
       contextSize: 256,
       sequencesPerContext: 1,
       maxContexts: 1,
@@ -42,36 +44,53 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
     await backend?.close();
   });
 
-  it("drafts with q equal to the reference scorer's s on the same public context (q = s exactness)", async () => {
-    await drafter.begin(publicPrompt);
+  it('returns q itself as s when the device context holds nothing private', async () => {
+    await drafter.begin(alone(publicPrompt));
     const block = await drafter.draft(8, argmax, never);
     expect(block.tokens).toHaveLength(8);
     expect(block.distributions).toHaveLength(9);
-    const session = await backend.reference.openSession();
-    const s = await session.score(
-      [...publicPrompt, ...block.tokens],
-      publicPrompt.length,
-      backend.vocabSize,
+    expect(block.references).toBe(block.distributions);
+  });
+
+  it('scores s on the public context in one batch: equal to q of a drafter without the history', async () => {
+    const history = renderHistory(['Hey crew! Mochi ate my sock again. Onward, Dara']);
+    const device = backend.tokenizer.tokenizeDocument(history + renderPublicPrompt(request));
+    await drafter.begin({ device, public: publicPrompt });
+    const block = await drafter.draft(8, argmax, never);
+    expect(block.references).toHaveLength(block.tokens.length + 1);
+    const plain = await LlamaDrafter.create({ modelPath: pair!.referencePath, contextSize: 256 });
+    await plain.begin(alone(publicPrompt));
+    // Replay the same draft tokens on the public context.
+    const replayed = await plain.draft(
+      block.tokens.length,
+      (() => {
+        let i = 0;
+        return () => block.tokens[i++]!;
+      })(),
+      never,
     );
-    await session.close();
-    // Neither side ever decodes a one-token batch (evaluateSuffix), whose kernels differ by ~2e-5;
-    // what remains is float32 rounding (measured 1.5e-7 on the f32 interim export).
+    await plain.dispose();
+    // Never a one-token batch on either side (evaluateSuffix): what remains is float32 rounding.
     let worst = 0;
-    s.forEach((position, i) => {
-      const asDistribution = new Float64Array(backend.vocabSize);
-      position.top.ids.forEach(
-        (id, j) => (asDistribution[id] = Math.exp(position.top.logprobs[j]!)),
-      );
-      worst = Math.max(worst, maxDifference(block.distributions[i]!, asDistribution));
-      expect(argmax(block.distributions[i]!), `position ${i}`).toBe(position.top.ids[0]);
+    replayed.distributions.forEach((q, i) => {
+      worst = Math.max(worst, maxDifference(q, block.references[i]!));
     });
     expect(worst).toBeLessThanOrEqual(1e-6);
+    // And the history does move q away from s somewhere: the point of the private context.
+    const moved = block.distributions.some((q, i) => maxDifference(q, block.references[i]!) > 1e-3);
+    expect(moved).toBe(true);
+  });
+
+  it('reports its room: the context size less the device context and the output', async () => {
+    await drafter.begin(alone(publicPrompt));
+    expect(drafter.room(0)).toBe(256 - publicPrompt.length);
+    expect(drafter.room(256)).toBe(0);
   });
 
   it('gives the same q after commit (cache reused) as a fresh drafter given the whole context', async () => {
     const history = renderHistory(['Hey crew! Mochi ate my sock again. Onward, Dara']);
     const device = backend.tokenizer.tokenizeDocument(history + renderPublicPrompt(request));
-    await drafter.begin(device);
+    await drafter.begin(alone(device));
     const first = await drafter.draft(8, argmax, never);
     const committed = [...first.tokens.slice(0, 3), 40]; // 3 accepted, one recovered token
     const before = drafter.evaluatedTokens;
@@ -81,7 +100,7 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
     const second = await drafter.draft(4, argmax, never);
 
     const fresh = await LlamaDrafter.create({ modelPath: pair!.referencePath, contextSize: 256 });
-    await fresh.begin([...device, ...committed]);
+    await fresh.begin(alone([...device, ...committed]));
     const expected = await fresh.draft(4, argmax, never);
     await fresh.dispose();
     expect(second.tokens).toEqual(expected.tokens);
@@ -91,7 +110,7 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
   });
 
   it('commits an accepted prefix of its own draft without evaluating anything', async () => {
-    await drafter.begin(publicPrompt);
+    await drafter.begin(alone(publicPrompt));
     const block = await drafter.draft(6, argmax, never);
     const before = drafter.evaluatedTokens;
     await drafter.commit(block.tokens.slice(0, 4));
@@ -102,7 +121,7 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
   });
 
   it('stops after a stop token and still reports q after it', async () => {
-    await drafter.begin(publicPrompt);
+    await drafter.begin(alone(publicPrompt));
     const probe = await drafter.draft(3, argmax, never);
     const stopAt = probe.tokens[1]!;
     await drafter.commit([]);
@@ -112,7 +131,7 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
   });
 
   it('reports q as full distributions over the vocabulary that sum to one', async () => {
-    await drafter.begin(publicPrompt);
+    await drafter.begin(alone(publicPrompt));
     const { distributions } = await drafter.draft(2, argmax, never);
     for (const q of distributions) {
       expect(q).toHaveLength(drafter.vocabSize);
@@ -122,8 +141,8 @@ describe.skipIf(pair === null)('LlamaDrafter on the small model', () => {
   });
 
   it('refuses token ids outside the vocabulary', async () => {
-    await expect(drafter.begin([drafter.vocabSize])).rejects.toThrow(/below/);
-    await drafter.begin(publicPrompt);
+    await expect(drafter.begin(alone([drafter.vocabSize]))).rejects.toThrow(/below/);
+    await drafter.begin(alone(publicPrompt));
     await expect(drafter.commit([-1])).rejects.toThrow(/below/);
   });
 });

@@ -32,18 +32,17 @@ describe.skipIf(pair === null)(
     let backend: LlamaCppBackend;
     let server: StartedVerifier;
     let contextTokens: number[];
+    let publicTokens: number[];
     let stopToken: number | null;
     let fingerprint: string;
 
     beforeAll(async () => {
-      backend = await createLlamaCppBackend({
-        targetPath: pair!.targetPath,
-        referencePath: pair!.referencePath,
-      });
+      backend = await createLlamaCppBackend({ targetPath: pair!.targetPath });
       server = await startVerifier({ backend, env: { SPECSTEER_LOG_LEVEL: 'trace' } });
       contextTokens = backend.tokenizer.tokenizeDocument(
         renderOfflinePrompt({ history: HISTORY, messages: MESSAGES }),
       );
+      publicTokens = await backend.tokenizePrompt(MESSAGES);
       stopToken = backend.tokenizer.singleToken(OFFLINE_STOP_TEXT);
       const drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath });
       fingerprint = await fingerprintTokenizer(drafter.vocabSize, (text) =>
@@ -77,7 +76,8 @@ describe.skipIf(pair === null)(
       return runSpecSteer({
         connect,
         drafter,
-        contextTokens,
+        context: { device: contextTokens, public: publicTokens },
+        reproducible: true,
         prompt: { messages: MESSAGES },
         tokenizerFingerprint: fingerprint,
         sampling: {

@@ -1,16 +1,13 @@
-// Time per verification step in core (issue: "time per verification step for
-// k = 8 and K = 20"): verifyDraft on the server and recoverToken on the device,
-// for the Qwen2.5 vocabulary and for our offline pair's. Not a timed test:
-//   pnpm exec tsx packages/core/bench/verify-step.bench.ts
+// Time per verification step in core for k = 8 and K = 20: draftCorrections
+// on the server (k+1 corrections, tail samples) and sampledCommit / greedyCommit
+// on the device (π over the vocabulary at each position it reaches), for the
+// Qwen2.5 vocabulary and for our offline pair's. Not a timed test:
+//   npx -y pnpm@12.4.2 exec tsx packages/core/bench/verify-step.bench.ts
 
 import { availableParallelism, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
-import {
-  recoverToken,
-  rejectedToken,
-  verifyDraft,
-  type SamplingParams,
-} from '../src/math/index.ts';
+import { draftCorrections, greedyCommit, sampledCommit } from '../src/math/index.ts';
+import { scoreFromDistribution } from '../src/math/position-score.ts';
 import type { PositionScore, TokenId } from '../src/engine.ts';
 import { createRng, type Rng } from '../src/rng.ts';
 
@@ -31,38 +28,25 @@ function zipfDistribution(rng: Rng, vocabSize: number): Float64Array {
   return d;
 }
 
-/** What a vLLM scorer returns for one position: top-K of `dist` and the log-probability of the next token. */
-function scoreFrom(dist: Float64Array, next: TokenId | null): PositionScore {
-  // Partial selection of the top-K: a scorer does this on the GPU, it is not part of the step.
-  const ids: TokenId[] = [];
-  for (let y = 0; y < dist.length; y++) {
-    if (ids.length < TOP_K || dist[y]! > dist[ids[ids.length - 1]!]!) {
-      ids.push(y);
-      ids.sort((a, b) => dist[b]! - dist[a]!);
-      if (ids.length > TOP_K) ids.pop();
-    }
-  }
-  return {
-    top: { ids, logprobs: ids.map((id) => Math.log(dist[id]!)) },
-    tokenLogprob: next === null ? null : Math.log(dist[next]!),
-  };
-}
-
 interface Case {
   draft: TokenId[];
   target: PositionScore[];
-  reference: PositionScore[];
   q: Float64Array[];
+  s: Float64Array[];
 }
 
 function makeCase(rng: Rng, vocabSize: number): Case {
   const q = Array.from({ length: DRAFT_LENGTH + 1 }, () => zipfDistribution(rng, vocabSize));
+  const s = Array.from({ length: DRAFT_LENGTH + 1 }, () => zipfDistribution(rng, vocabSize));
   const draft = q.slice(0, DRAFT_LENGTH).map((d) => rng.categorical(d));
-  const score = () =>
-    Array.from({ length: DRAFT_LENGTH + 1 }, (_, i) =>
-      scoreFrom(zipfDistribution(rng, vocabSize), draft[i] ?? null),
-    );
-  return { draft, target: score(), reference: score(), q };
+  // What the llama.cpp scorer reports (full distribution held; the top-K selection is the scorer's work).
+  const target = Array.from({ length: DRAFT_LENGTH + 1 }, (_, i) =>
+    scoreFromDistribution(zipfDistribution(rng, vocabSize), draft[i], {
+      topK: TOP_K,
+      temperature: 1,
+    }),
+  );
+  return { draft, target, q, s };
 }
 
 function percentile(sorted: number[], fraction: number): number {
@@ -102,66 +86,33 @@ class Timing {
 
 function bench(vocabSize: number): void {
   const rng = createRng(vocabSize);
-  const sampling: SamplingParams = { temperature: 1, alpha: 1, leniency: 1, tau: 1, topK: TOP_K };
+  const sampling = { temperature: 1, alpha: 1 };
   // A handful of prepared rounds, cycled, so that setup stays out of the timings.
   const cases = Array.from({ length: 16 }, () => makeCase(rng, vocabSize));
-  const verifyTiming = new Timing();
-  const recoverRejectedTiming = new Timing();
-  const recoverBonusTiming = new Timing();
-  let acceptedTotal = 0;
+  const serverTiming = new Timing();
+  const sampledTiming = new Timing();
+  const greedyTiming = new Timing();
+  let reached = 0;
   for (let iteration = -WARMUP; iteration < ITERATIONS; iteration++) {
     const record = iteration >= 0;
     const c = cases[(iteration + WARMUP) % cases.length]!;
     const uniform = () => rng.uniform();
-    const scored = {
-      draft: c.draft,
-      target: c.target,
-      reference: c.reference,
-      sampling,
-      vocabSize,
-    };
-
-    const verdict = verifyTiming.measure(record, () => verifyDraft({ ...scored, uniform }));
-    if (record) acceptedTotal += verdict.accepted;
-
-    // Recovery after a rejection at the verdict's position (at position 1 if all were accepted) …
-    const allAccepted = verdict.accepted === DRAFT_LENGTH;
-    const rejected = allAccepted ? verifyDraft({ ...scored, uniform: () => 0.999999 }) : verdict;
-    recoverRejectedTiming.measure(record, () =>
-      recoverToken({
-        correction: rejected.correction,
-        q: c.q[rejected.accepted]!,
-        rejectedToken: rejectedToken(c.draft, rejected),
-        sampling,
-        uniform,
-      }),
+    const corrections = serverTiming.measure(record, () =>
+      draftCorrections({ draft: c.draft, target: c.target, topK: TOP_K, vocabSize }, uniform),
     );
-
-    // … and the bonus token after a fully accepted draft (its correction comes with k = 0 here).
-    const bonus = verifyDraft({
-      draft: [],
-      target: c.target.slice(-1),
-      reference: c.reference.slice(-1),
-      sampling,
-      vocabSize,
-      uniform,
-    });
-    recoverBonusTiming.measure(record, () =>
-      recoverToken({
-        correction: bonus.correction,
-        q: c.q[DRAFT_LENGTH]!,
-        rejectedToken: null,
-        sampling,
-        uniform,
-      }),
+    const positions = corrections.map((correction, i) => ({ correction, q: c.q[i]!, s: c.s[i]! }));
+    const commit = sampledTiming.measure(record, () =>
+      sampledCommit(c.draft, positions, sampling, uniform),
     );
+    if (record) reached += commit.agreed + 1;
+    greedyTiming.measure(record, () => greedyCommit(c.draft, positions, 1));
   }
   console.log(
-    `\nvocabulary ${vocabSize.toLocaleString('en-US')}, k = ${DRAFT_LENGTH}, K = ${TOP_K} (mean accepted ${(acceptedTotal / ITERATIONS).toFixed(2)})`,
+    `\nvocabulary ${vocabSize.toLocaleString('en-US')}, k = ${DRAFT_LENGTH}, K = ${TOP_K} (mean positions the device fused: ${(reached / ITERATIONS).toFixed(2)})`,
   );
-  verifyTiming.report('verifyDraft (server, ratio test + correction)');
-  recoverRejectedTiming.report('recoverToken after a rejection (device)');
-  recoverBonusTiming.report('recoverToken, bonus token (device)');
+  serverTiming.report('draftCorrections (server, k+1 corrections)');
+  sampledTiming.report('sampledCommit (device, test + residual)');
+  greedyTiming.report('greedyCommit (device, argmax π per position)');
 }
 
 console.log(

@@ -4,6 +4,7 @@
 
 export * from './engine.ts';
 export * from './math/index.ts';
+export * from './math/position-score.ts';
 export * from './rng.ts';
 
 export * from './chat/offlineTemplate.ts';
@@ -19,7 +20,7 @@ export * from './transport/inMemoryTransport.ts';
 export * from './transport/webSocketTransport.ts';
 
 export * from './server/conversationHooks.ts';
-export * from './server/verifyRound.ts';
+export * from './server/scoreRound.ts';
 export * from './server/verifierConversation.ts';
 
 export * from './session/generationResult.ts';
@@ -29,6 +30,7 @@ export * from './session/specSteerSession.ts';
 export * from './baselines/cloudOnly.ts';
 export * from './baselines/localOnly.ts';
 export * from './baselines/tokenFusion.ts';
+export * from './baselines/exactFusion.ts';
 
 export * from './testing/probabilityTable.ts';
 export * from './testing/tableDrafter.ts';

@@ -117,3 +117,42 @@ export function rngStream(seed: number, round: number, purpose: StreamPurpose): 
 export function createRng(seed: number): Rng {
   return rngStream(seed, 0, 'default');
 }
+
+/**
+ * The device's secret: 128 random bits that key its draft and recovery
+ * streams and never leave the device (docs/design.md, "Privacy boundary").
+ * The session seed travels in `open` and keys only the server's verification
+ * stream, so a verifier cannot recompute the device's random choices.
+ */
+export type DeviceSecret = readonly [number, number, number, number];
+
+/** A fresh secret from the platform's CSPRNG (Web Crypto: browsers, workers, Node ≥ 19). */
+export function newDeviceSecret(): DeviceSecret {
+  const words = new Uint32Array(4);
+  globalThis.crypto.getRandomValues(words);
+  return [words[0]!, words[1]!, words[2]!, words[3]!];
+}
+
+/**
+ * A secret derived from a number, for reproducible runs (`--seed`): whoever
+ * knows that number can replay the device, so use it for tests and
+ * benchmarks, not for private use.
+ */
+export function deviceSecretFromSeed(seed: number): DeviceSecret {
+  assertUint32(seed, 'seed');
+  const rng = rngStream(seed, 0, 'device-secret');
+  return [rng.nextUint32(), rng.nextUint32(), rng.nextUint32(), rng.nextUint32()];
+}
+
+/** The device's stream for one purpose ('draft', 'recover') in one round, keyed by its secret. */
+export function deviceStream(secret: DeviceSecret, round: number, purpose: StreamPurpose): Rng {
+  secret.forEach((word, i) => assertUint32(word, `secret[${i}]`));
+  assertUint32(round, 'round');
+  const purposeHash = hashPurpose(purpose);
+  return new Xoshiro128(
+    mix32((secret[0] ^ mix32((round ^ 0x85ebca6b) >>> 0)) >>> 0),
+    mix32((secret[1] ^ purposeHash) >>> 0),
+    mix32((secret[2] ^ mix32((round + purposeHash + 0x27d4eb2f) >>> 0)) >>> 0),
+    mix32((secret[3] ^ 0x9e3779b9) >>> 0),
+  );
+}

@@ -1,7 +1,7 @@
 // Cost of validating the two frames of every round (a benchmark, not a test):
 //   pnpm exec tsx packages/protocol/scripts/bench-frames.ts
-// A draft with k = 8 tokens (server side) and a verdict with a K = 20
-// correction (client side), parsed and encoded; median of 7 batches.
+// A draft with k = 8 tokens (server side) and a verdict with nine K = 20
+// corrections (client side), parsed and encoded; median of 7 batches.
 
 import { DEFAULT_LIMITS, encodeFrame, parseClientFrame, parseServerFrame } from '../src/index.ts';
 
@@ -9,7 +9,7 @@ const draft = encodeFrame({
   type: 'draft',
   sessionId: 'bench-1',
   round: 17,
-  committed: 640,
+  committed: [640],
   tokens: [311, 87, 502, 9, 55, 71, 13, 48],
 });
 const ids = Array.from({ length: 20 }, (_, i) => 100 + i * 7);
@@ -18,15 +18,14 @@ const verdict = encodeFrame({
   type: 'verdict',
   sessionId: 'bench-1',
   round: 17,
-  accepted: 5,
-  correction: {
-    position: 120,
+  corrections: Array.from({ length: 9 }, (_, i) => ({
+    position: 120 + i,
     ids,
-    targetLogprobs: logprobs,
-    referenceLogprobs: logprobs.map((l, i) => (i % 5 === 4 ? null : l - 0.1)),
-    targetTail: -2.5,
-    referenceTail: -2.1,
-  },
+    top: 20,
+    logprobs,
+    tail: -2.5,
+    tailSample: 900,
+  })),
   committedTokens: 120,
   timing: { scoreMs: 12.3 },
 });

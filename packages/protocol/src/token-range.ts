@@ -25,22 +25,25 @@ function tokenFields(message: ClientMessage | ServerMessage): TokenField[] {
     case 'draft':
       return [
         ...(message.committed !== undefined
-          ? [{ path: ['committed'], ids: [message.committed] }]
+          ? [{ path: ['committed'], ids: message.committed }]
           : []),
         { path: ['tokens'], ids: message.tokens },
       ];
     case 'close':
       return message.committed !== undefined
-        ? [{ path: ['committed'], ids: [message.committed] }]
+        ? [{ path: ['committed'], ids: message.committed }]
         : [];
     case 'opened':
       return message.promptTokenIds !== undefined
         ? [{ path: ['promptTokenIds'], ids: message.promptTokenIds }]
         : [];
     case 'verdict':
-      return message.correction !== null
-        ? [{ path: ['correction', 'ids'], ids: message.correction.ids }]
-        : [];
+      return (message.corrections ?? []).flatMap((correction, i) => [
+        { path: ['corrections', i, 'ids'], ids: correction.ids },
+        ...(correction.tailSample != null
+          ? [{ path: ['corrections', i, 'tailSample'], ids: [correction.tailSample] }]
+          : []),
+      ]);
     default:
       return [];
   }
@@ -58,7 +61,7 @@ export function checkTokenRange(
   for (const field of tokenFields(message)) {
     const index = field.ids.findIndex((id) => id >= vocabSize);
     if (index < 0) continue;
-    const single = field.path[0] === 'committed';
+    const single = field.path.at(-1) === 'tailSample';
     const path = formatPath(message.type, single ? field.path : [...field.path, index]);
     const id = field.ids[index];
     return new SpecSteerError(

@@ -6,7 +6,7 @@
 import { ErrorCode, SpecSteerError } from './errors.ts';
 
 /** The version this package speaks. */
-export const PROTOCOL_VERSION = 'specsteer/1';
+export const PROTOCOL_VERSION = 'specsteer/2';
 
 /** Every version this package can talk; a server answers in the client's version. */
 export const SUPPORTED_PROTOCOL_VERSIONS: readonly string[] = [PROTOCOL_VERSION];

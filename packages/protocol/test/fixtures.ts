@@ -24,7 +24,13 @@ export const validClientMessages = {
     prompt: { messages: [{ role: 'user', content: 'Write a note to the team.' }] },
     sampling: { temperature: 0.8, seed: 42, topK: 4, maxTokens: 8, stopTokens: [2] },
   },
-  draft: { type: 'draft', sessionId: 'chat-1', round: 1, committed: 640, tokens: [55, 71, 13] },
+  draft: {
+    type: 'draft',
+    sessionId: 'chat-1',
+    round: 1,
+    committed: [640],
+    tokens: [55, 71, 13],
+  },
   resume: {
     type: 'resume',
     sessionId: 'chat-1',
@@ -33,7 +39,7 @@ export const validClientMessages = {
     committedTokens: [311, 87, 640],
     round: 2,
   },
-  close: { type: 'close', sessionId: 'chat-1', committed: 2 },
+  close: { type: 'close', sessionId: 'chat-1', committed: [2] },
   ping: { type: 'ping', nonce: 'n1' },
 } satisfies Record<string, ClientMessageInput>;
 
@@ -41,7 +47,7 @@ export const validServerMessages = {
   welcome: {
     type: 'welcome',
     protocolVersion: PROTOCOL_VERSION,
-    model: { family: 'personaworld', target: 'pw-large', reference: 'pw-small' },
+    model: { family: 'personaworld', target: 'pw-large' },
     tokenizerFingerprint: '3f9a0c1e2b4d5a67',
     vocabSize: VOCAB_SIZE,
     limits: DEFAULT_LIMITS,
@@ -51,15 +57,16 @@ export const validServerMessages = {
     type: 'verdict',
     sessionId: 'chat-1',
     round: 0,
-    accepted: 2,
-    correction: {
-      position: 2,
-      ids: [640, 87, 12, 900],
-      targetLogprobs: [-0.69, -1.61, -2.3, -3.0],
-      referenceLogprobs: [-1.9, -0.92, -2.0, null],
-      targetTail: -1.908,
-      referenceTail: -1.15,
-    },
+    corrections: [
+      {
+        position: 2,
+        ids: [640, 87, 12, 900],
+        top: 3,
+        logprobs: [-0.69, -1.61, -2.3, -3.0],
+        tail: -1.908,
+        tailSample: 1000,
+      },
+    ],
     committedTokens: 2,
     timing: { scoreMs: 12.5 },
   },
@@ -67,8 +74,7 @@ export const validServerMessages = {
     type: 'verdict',
     sessionId: 'chat-1',
     round: 2,
-    accepted: 1,
-    correction: null,
+    corrections: null,
     finish: 'stop',
     committedTokens: 8,
   },

@@ -73,8 +73,8 @@ describe('malformed frames', () => {
   });
 
   it('refuse negative token ids and ids at 2^31', () => {
-    expect(refusal(frame({ ...validClientMessages.draft, committed: -1 })).data?.path).toBe(
-      'draft.committed',
+    expect(refusal(frame({ ...validClientMessages.draft, committed: [-1] })).data?.path).toBe(
+      'draft.committed[0]',
     );
     expect(refusal(frame({ ...validClientMessages.draft, tokens: [2 ** 31] })).data?.path).toBe(
       'draft.tokens[0]',
@@ -143,7 +143,7 @@ describe('encodeFrame', () => {
       const parsed = parseServerFrame(encodeFrame(message));
       expect(parsed.ok).toBe(true);
     }
-    expect(JSON.parse(encodeFrame(validClientMessages.open)).sampling.alpha).toBe(1);
+    expect(JSON.parse(encodeFrame(validClientMessages.open)).sampling.stopTokens).toEqual([2]);
   });
 
   it('throws a coded error for an invalid message: sending one is a bug of the sender', () => {

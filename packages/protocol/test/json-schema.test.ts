@@ -48,7 +48,7 @@ describe('the exported JSON Schema', () => {
     );
     expect(clientFrame({ ...validClientMessages.draft, type: 'teleport' })).toBe(false);
     const verdict = breakable(validServerMessages.verdict);
-    verdict.correction.targetLogprobs[0] = 0.1;
+    verdict.corrections[0].logprobs[0] = 0.1;
     expect(serverFrame(verdict)).toBe(false);
     const both = breakable(validClientMessages.open);
     both.prompt.tokens = [1];

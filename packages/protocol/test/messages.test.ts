@@ -47,16 +47,13 @@ describe('every message of the protocol', () => {
     expect([...covered].sort()).toEqual([...SERVER_MESSAGE_TYPES].sort());
   });
 
-  it('fills sampling defaults α = 1, c = 1, τ = 1 and no stop tokens', () => {
+  it('fills sampling defaults: no stop tokens (α and the device secret are not on the wire)', () => {
     const open = copy(validClientMessages.open) as Record<string, unknown>;
     open.sampling = { temperature: 1, seed: 0, topK: 1, maxTokens: 1 };
     const result = parseClientFrame(frame(open));
     expect(result.ok && result.message.type === 'open' && result.message.sampling).toEqual({
       temperature: 1,
       seed: 0,
-      alpha: 1,
-      leniency: 1,
-      tau: 1,
       topK: 1,
       maxTokens: 1,
       stopTokens: [],
@@ -69,7 +66,7 @@ describe('every message of the protocol', () => {
     open.sampling.minP = 0.05;
     open.prompt.messages[0].name = 'ann';
     const verdict = breakable(validServerMessages.verdict);
-    verdict.correction.entropy = 1.2;
+    verdict.corrections[0].entropy = 1.2;
     verdict.timing.queueMs = 3;
     for (const [parse, value] of [
       [parseClientFrame, draft],
@@ -138,7 +135,7 @@ describe('refusals', () => {
 describe('log-probabilities', () => {
   const withTarget = (values: unknown[]) => {
     const verdict = breakable(validServerMessages.verdict);
-    verdict.correction.targetLogprobs = values;
+    verdict.corrections[0].logprobs = values;
     return verdict;
   };
 
@@ -150,53 +147,67 @@ describe('log-probabilities', () => {
     const error = serverError(withTarget([-0.1, 0.2, -1, -2]));
     expect(error.code).toBe('INVALID_MESSAGE');
     expect(error.message).toMatch(
-      /^verdict\.correction\.targetLogprobs\[1\]: expected a log-probability ≤ 0/,
+      /^verdict\.corrections\[0\]\.logprobs\[1\]: expected a log-probability ≤ 0/,
     );
   });
 
   it('refuses a non-finite log-probability (1e999 parses to Infinity) and a string', () => {
     const text = frame(withTarget([-0.1, -0.2, -1, -2])).replace('-0.2', '-1e999');
     const result = parseServerFrame(text);
-    expect(!result.ok && result.error.data?.path).toBe('verdict.correction.targetLogprobs[1]');
+    expect(!result.ok && result.error.data?.path).toBe('verdict.corrections[0].logprobs[1]');
     expect(serverError(withTarget([-0.1, '-Infinity', -1, -2])).data?.path).toBe(
-      'verdict.correction.targetLogprobs[1]',
+      'verdict.corrections[0].logprobs[1]',
     );
   });
 
   it('refuses a positive tail mass', () => {
     const verdict = breakable(validServerMessages.verdict);
-    verdict.correction.referenceTail = 0.5;
-    expect(serverError(verdict).data?.path).toBe('verdict.correction.referenceTail');
+    verdict.corrections[0].tail = 0.5;
+    expect(serverError(verdict).data?.path).toBe('verdict.corrections[0].tail');
   });
 });
 
 describe('the correction and the verdict', () => {
   it('refuses logprob arrays that are not one entry per id', () => {
     const verdict = breakable(validServerMessages.verdict);
-    verdict.correction.referenceLogprobs.pop();
+    verdict.corrections[0].logprobs.pop();
     const error = serverError(verdict);
-    expect(error.data?.path).toBe('verdict.correction.referenceLogprobs');
+    expect(error.data?.path).toBe('verdict.corrections[0].logprobs');
     expect(error.message).toMatch(/expected 4 entries, one per id \(got 3\)/);
   });
 
   it('refuses a duplicate id in the correction', () => {
     const verdict = breakable(validServerMessages.verdict);
-    verdict.correction.ids[3] = 640;
-    expect(serverError(verdict).data?.path).toBe('verdict.correction.ids[3]');
+    verdict.corrections[0].ids[3] = 640;
+    expect(serverError(verdict).data?.path).toBe('verdict.corrections[0].ids[3]');
+  });
+
+  it('refuses a tail sample on the support and a top count beyond the ids', () => {
+    const onSupport = breakable(validServerMessages.verdict);
+    onSupport.corrections[0].tailSample = 87;
+    expect(serverError(onSupport).data?.path).toBe('verdict.corrections[0].tailSample');
+    const tooMany = breakable(validServerMessages.verdict);
+    tooMany.corrections[0].top = 5;
+    expect(serverError(tooMany).data?.path).toBe('verdict.corrections[0].top');
   });
 
   it('has a correction exactly when it has no finish reason', () => {
     const finishedWithCorrection = { ...copy(validServerMessages.verdict), finish: 'length' };
-    expect(serverError(finishedWithCorrection).data?.path).toBe('verdict.correction');
+    expect(serverError(finishedWithCorrection).data?.path).toBe('verdict.corrections');
     const unfinishedWithout = { ...copy(validServerMessages.finishedVerdict), finish: null };
-    expect(serverError(unfinishedWithout).data?.path).toBe('verdict.correction');
+    expect(serverError(unfinishedWithout).data?.path).toBe('verdict.corrections');
     expect(isVerdict({ ...copy(validServerMessages.verdict), finish: null })).toBe(true);
   });
 
-  it('puts the correction at the committed length', () => {
+  it('puts the corrections at the committed length and the positions after it', () => {
     const verdict = breakable(validServerMessages.verdict);
-    verdict.correction.position = 3;
-    expect(serverError(verdict).data?.path).toBe('verdict.correction.position');
+    verdict.corrections[0].position = 3;
+    expect(serverError(verdict).data?.path).toBe('verdict.corrections[0].position');
+    const greedy = breakable(validServerMessages.verdict);
+    greedy.corrections.push({ ...copy(validServerMessages.verdict).corrections[0], position: 4 });
+    expect(serverError(greedy).data?.path).toBe('verdict.corrections[1].position');
+    greedy.corrections[1].position = 3;
+    expect(parseServerFrame(frame(greedy)).ok).toBe(true);
   });
 });
 
@@ -241,8 +252,6 @@ describe('bounds', () => {
     );
     expect(withSampling({ seed: 2 ** 32 })).toBe('open.sampling.seed');
     expect(withSampling({ seed: -1 })).toBe('open.sampling.seed');
-    expect(withSampling({ leniency: 0.5 })).toBe('open.sampling.leniency');
-    expect(withSampling({ tau: 0 })).toBe('open.sampling.tau');
     expect(withSampling({ temperature: -0.1 })).toBe('open.sampling.temperature');
   });
 

@@ -44,10 +44,12 @@ describe('checkTokenRange', () => {
 
   it('checks the piggybacked recovery token, the prompt, stop tokens, committed tokens and the close token', () => {
     const at = (message: ClientMessage) => checkTokenRange(message, 100)?.data?.path;
-    expect(at(client({ ...validClientMessages.draft, committed: 100, tokens: [] }))).toBe(
-      'draft.committed',
+    expect(at(client({ ...validClientMessages.draft, committed: [5, 100], tokens: [] }))).toBe(
+      'draft.committed[1]',
     );
-    expect(at(client({ ...validClientMessages.close, committed: 640 }))).toBe('close.committed');
+    expect(at(client({ ...validClientMessages.close, committed: [640] }))).toBe(
+      'close.committed[0]',
+    );
     const resume = breakable(validClientMessages.resume);
     resume.prompt.tokens = [1, 2];
     resume.committedTokens = [3, 4];
@@ -62,6 +64,9 @@ describe('checkTokenRange', () => {
 
   it('checks the ids of a correction', () => {
     const error = checkTokenRange(server(validServerMessages.verdict), 700);
-    expect(error?.data?.path).toBe('verdict.correction.ids[3]');
+    expect(error?.data?.path).toBe('verdict.corrections[0].ids[3]');
+    expect(checkTokenRange(server(validServerMessages.verdict), 1000)?.data?.path).toBe(
+      'verdict.corrections[0].tailSample',
+    );
   });
 });

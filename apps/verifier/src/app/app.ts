@@ -1,5 +1,10 @@
 import fp from 'fastify-plugin';
-import Fastify, { type FastifyError, type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyPluginAsync,
+  type FastifyRequest,
+} from 'fastify';
 import type { DestinationStream } from 'pino';
 import type { Config } from '../config/schema.ts';
 import configPlugin from './plugins/config.ts';
@@ -44,6 +49,13 @@ const verifier: FastifyPluginAsync<{ config: Config; deps: AppDependencies }> = 
     return reply.code(status).send({ error: error.message });
   });
 
+  // Fastify's own 404 logs and answers the whole URL, query string (and any key in it) included.
+  fastify.setNotFoundHandler(function notFound(request, reply) {
+    return reply
+      .code(404)
+      .send({ error: `no route ${request.method} ${withoutQuery(request.url)}` });
+  });
+
   await fastify.register(healthRoutes);
   await fastify.register(verifierSocketRoute);
 };
@@ -53,6 +65,12 @@ export const verifierApp = fp(verifier, { name: 'specsteer-verifier' });
 export interface BuildAppOptions {
   /** Where pino writes (tests capture it); default stdout. */
   logStream?: DestinationStream;
+}
+
+/** `/v1/ws?x=1` → `/v1/ws?[redacted]`: query strings are never logged. */
+export function withoutQuery(url: string): string {
+  const at = url.indexOf('?');
+  return at < 0 ? url : `${url.slice(0, at)}?[redacted]`;
 }
 
 /** A Fastify instance with the verifier registered, not yet listening. */
@@ -66,6 +84,16 @@ export async function buildApp(
       level: config.logLevel,
       // Defence in depth: the default request serializer has no headers, but never let a key through.
       redact: ['req.headers.authorization', 'req.headers["sec-websocket-protocol"]', 'apiKey'],
+      // The request line without its query string: a client may put a key there (refused on /v1/ws).
+      serializers: {
+        req: (request: FastifyRequest) => ({
+          method: request.method,
+          url: withoutQuery(request.url),
+          host: request.host,
+          remoteAddress: request.ip,
+          remotePort: request.socket?.remotePort,
+        }),
+      },
       ...(options.logStream && { stream: options.logStream }),
     },
     // A resume frame can hold a prompt plus committed tokens; HTTP bodies are not used otherwise.

@@ -8,18 +8,18 @@ export interface PublicChatMessage {
 }
 
 /**
- * What the server needs from a backend: the two cloud models of docs/design.md §2
- * (target p and reference s) behind core's `Scorer`, and the tokenizer they
- * share. Implemented by `llamacpp` (embedded, default) and `vllm`.
+ * What the server needs from a backend: the cloud model (the target p of
+ * docs/design.md) behind core's `Scorer`, and its tokenizer, which devices
+ * must share (they compute s with their own small model). Implemented by
+ * `llamacpp` (embedded, default) and `vllm`.
  */
 export interface VerifierBackend {
   readonly name: 'llamacpp' | 'vllm';
   readonly target: Scorer;
-  readonly reference: Scorer;
   readonly vocabSize: number;
   /** Engine-independent hash of the shared tokenizer (core's `fingerprintTokenizer`). */
   readonly tokenizerFingerprint: string;
-  readonly model: { family: string; target: string; reference: string };
+  readonly model: { family: string; target: string };
   /**
    * The most UTF-16 units one token covers, when known: a prompt longer than
    * maxPromptTokens × this is refused before it is tokenized (tokenizing is
@@ -28,7 +28,7 @@ export interface VerifierBackend {
   readonly maxCharsPerToken?: number;
   /** Render the chat template and tokenize, ending with the generation prompt. */
   tokenizePrompt(messages: readonly PublicChatMessage[]): Promise<TokenId[]>;
-  /** True when both models can score now (for /readyz). */
+  /** True when the model can score now (for /readyz). */
   ready(): Promise<boolean>;
   close(): Promise<void>;
 }
@@ -44,7 +44,6 @@ export function conversationOptions(
 ): VerifierConversationOptions {
   return {
     target: backend.target,
-    reference: backend.reference,
     model: backend.model,
     tokenizerFingerprint: backend.tokenizerFingerprint,
     vocabSize: backend.vocabSize,

@@ -22,10 +22,9 @@ export class ConfigError extends Error {
   }
 }
 
-/** The model pair of docs/design.md §6, where the repository keeps it. */
+/** The target model of the shipped pair, where the repository keeps it. */
 export const DEFAULT_MODEL_PATHS = {
   target: fileURLToPath(new URL('../../../../models/specsteer-large.gguf', import.meta.url)),
-  reference: fileURLToPath(new URL('../../../../models/specsteer-small.gguf', import.meta.url)),
 };
 
 export interface LoadConfigOptions {
@@ -161,18 +160,14 @@ function checkBackendFields(config: Config, fileExists: (path: string) => boolea
   };
   if (config.backend === 'vllm') {
     require('vllmTargetUrl', 'when SPECSTEER_BACKEND=vllm');
-    require('vllmReferenceUrl', 'when SPECSTEER_BACKEND=vllm');
     return;
   }
   config.targetModelPath ??= DEFAULT_MODEL_PATHS.target;
-  config.referenceModelPath ??= DEFAULT_MODEL_PATHS.reference;
-  for (const key of ['targetModelPath', 'referenceModelPath'] as const) {
-    const path = config[key]!;
-    if (!fileExists(path)) {
-      throw new ConfigError(
-        environmentVariable(key),
-        `${environmentVariable(key)}: no GGUF file at ${path} (set it to the ${key === 'targetModelPath' ? 'large (target)' : 'small (reference)'} model)`,
-      );
-    }
+  const path = config.targetModelPath;
+  if (!fileExists(path)) {
+    throw new ConfigError(
+      environmentVariable('targetModelPath'),
+      `${environmentVariable('targetModelPath')}: no GGUF file at ${path} (set it to the large (target) model)`,
+    );
   }
 }

@@ -30,9 +30,8 @@ export const ConfigSchema = z.strictObject({
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
   backend: z.enum(['llamacpp', 'vllm']).default('llamacpp'),
-  /** Embedded backend: the large GGUF scores p, the small GGUF scores s (docs/design.md §2, §6). */
+  /** Embedded backend: the large GGUF scores p (devices compute s with their own small model). */
   targetModelPath: z.string().min(1).optional(),
-  referenceModelPath: z.string().min(1).optional(),
   /** Tokens one session's sequence holds (default: the models' trained context). */
   llamacppContextSize: positiveInt.optional(),
   /** Sequences per llama.cpp context and contexts per model: how many sessions keep their own KV cache. */
@@ -40,13 +39,10 @@ export const ConfigSchema = z.strictObject({
   llamacppMaxContexts: positiveInt.optional(),
 
   vllmTargetUrl: url.optional(),
-  vllmReferenceUrl: url.optional(),
   vllmTargetApiKey: z.string().min(1).optional(),
-  vllmReferenceApiKey: z.string().min(1).optional(),
   vllmTimeoutMs: positiveInt.default(30_000),
-  /** Served model names; default: the only model each server lists. */
+  /** Served model name; default: the only model the server lists. */
   vllmTargetModel: z.string().min(1).optional(),
-  vllmReferenceModel: z.string().min(1).optional(),
   /** The vLLM servers' --max-logprobs (the top-K cap announced in welcome). */
   vllmMaxLogprobs: positiveInt.optional(),
   /** config.json `vocab_size` of the served models (vLLM does not report it). */

@@ -37,9 +37,7 @@ const compose = parse(readFileSync(composePath, 'utf8'), { merge: true }) as {
   services: Record<string, Service>;
 };
 const services = compose.services;
-const vllmServices = ['vllm-target', 'vllm-reference'].map(
-  (name) => [name, services[name]!] as const,
-);
+const vllmServices = ['vllm-target'].map((name) => [name, services[name]!] as const);
 
 /** `--flag=value` from a command list; the value is still a ${VAR:-default} expression here. */
 function flag(service: Service, name: string): string | undefined {
@@ -79,7 +77,10 @@ describe('docker-compose.yml', () => {
     },
   );
 
-  it('runs both vLLM servers on one pinned image, with the flags scoring needs', () => {
+  it('runs one vLLM server, the target (devices compute s), on a pinned image with the flags scoring needs', () => {
+    expect(Object.keys(services).filter((name) => name.startsWith('vllm'))).toEqual([
+      'vllm-target',
+    ]);
     const images = new Set(vllmServices.map(([, s]) => s.image));
     expect(images.size).toBe(1);
     expect([...images][0]).toMatch(/^vllm\/vllm-openai:v\d+\.\d+\.\d+$/);
@@ -91,40 +92,33 @@ describe('docker-compose.yml', () => {
       expect(service.volumes).toContain('hf-cache:/root/.cache/huggingface');
     }
     expect(defaultOf(services['vllm-target']!.command![0])).toBe('Qwen/Qwen2.5-7B-Instruct');
-    expect(defaultOf(services['vllm-reference']!.command![0])).toBe('Qwen/Qwen2.5-0.5B-Instruct');
   });
 
-  it('splits one GPU so that the two memory fractions sum below 0.9', () => {
+  it('gives the vLLM server a GPU and a memory fraction below 0.9', () => {
     const fractions = vllmServices.map(([, s]) =>
       Number(defaultOf(flag(s, '--gpu-memory-utilization'))),
     );
     for (const f of fractions) expect(f).toBeGreaterThan(0);
-    expect(fractions[0]! + fractions[1]!).toBeLessThan(0.9);
+    for (const f of fractions) expect(f).toBeLessThan(0.9);
     for (const [, service] of vllmServices) {
       const [device] = service.deploy!.resources.reservations.devices;
       expect(device).toMatchObject({ driver: 'nvidia', capabilities: ['gpu'] });
     }
   });
 
-  it('health-checks vLLM on /health and starts the reference after the target is healthy', () => {
+  it('health-checks vLLM on /health and starts the verifier after it is healthy', () => {
     for (const [, service] of vllmServices)
       expect(service.healthcheck!.test.join(' ')).toContain('/health');
-    expect(services['vllm-reference']!.depends_on).toEqual({
-      'vllm-target': { condition: 'service_healthy' },
-    });
     expect(services.verifier!.depends_on).toEqual({
       'vllm-target': { condition: 'service_healthy' },
-      'vllm-reference': { condition: 'service_healthy' },
     });
   });
 
-  it('points the verifier at both vLLM services with the same models, top-K cap and key', () => {
+  it('points the verifier at the vLLM service with the same model, top-K cap and key', () => {
     const env = services.verifier!.environment!;
     expect(env.SPECSTEER_BACKEND).toBe('vllm');
     expect(env.SPECSTEER_VLLM_TARGET_URL).toBe('http://vllm-target:8000');
-    expect(env.SPECSTEER_VLLM_REFERENCE_URL).toBe('http://vllm-reference:8000');
     expect(env.SPECSTEER_VLLM_TARGET_MODEL).toBe(services['vllm-target']!.command![0]);
-    expect(env.SPECSTEER_VLLM_REFERENCE_MODEL).toBe(services['vllm-reference']!.command![0]);
     expect(env.SPECSTEER_VLLM_MAX_LOGPROBS).toBe(flag(services['vllm-target']!, '--max-logprobs'));
     expect(env.SPECSTEER_VLLM_TARGET_API_KEY).toBe(
       services['vllm-target']!.environment!.VLLM_API_KEY,
@@ -135,7 +129,7 @@ describe('docker-compose.yml', () => {
     });
   });
 
-  it('offers the embedded backend as a profile with the models/ pair and no GPU', () => {
+  it('offers the embedded backend as a profile with the models/ target and no GPU', () => {
     const embedded = services['verifier-embedded']!;
     expect(embedded.profiles).toEqual(['embedded']);
     expect(embedded.deploy).toBeUndefined();
@@ -144,9 +138,6 @@ describe('docker-compose.yml', () => {
     expect(embedded.volumes).toContain('${SPECSTEER_MODELS_DIR:-./models}:/models:ro');
     expect(defaultOf(embedded.environment!.SPECSTEER_TARGET_MODEL_PATH)).toBe(
       '/models/specsteer-large.gguf',
-    );
-    expect(defaultOf(embedded.environment!.SPECSTEER_REFERENCE_MODEL_PATH)).toBe(
-      '/models/specsteer-small.gguf',
     );
   });
   // That every variable the verifier services set is one the server reads, and

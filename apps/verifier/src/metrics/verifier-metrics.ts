@@ -29,12 +29,12 @@ export class VerifierMetrics {
     });
     this.acceptedTokens = new Counter({
       name: 'specsteer_accepted_tokens_total',
-      help: 'Draft tokens accepted by the ratio test.',
+      help: 'Draft tokens the devices kept (their acceptance test), counted when they report them.',
       registers,
     });
     this.verifyDuration = new Histogram({
       name: 'specsteer_verify_duration_seconds',
-      help: 'Time to verify one draft round (both scorers and the ratio test).',
+      help: 'Time to verify one draft round (the target scoring pass and the corrections).',
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     });
@@ -64,11 +64,14 @@ export class VerifierMetrics {
       collectDefaultMetrics({ register: this.registry, prefix: 'specsteer_' });
   }
 
-  roundVerified(draftTokens: number, acceptedTokens: number, seconds: number): void {
+  roundVerified(draftTokens: number, seconds: number): void {
     this.rounds.inc();
     this.draftTokens.inc(draftTokens);
-    this.acceptedTokens.inc(acceptedTokens);
     this.verifyDuration.observe(seconds);
+  }
+
+  tokensKept(acceptedTokens: number): void {
+    this.acceptedTokens.inc(acceptedTokens);
   }
 
   sessionOpened(): void {

@@ -6,6 +6,7 @@ import {
   mixTables,
   randomNgramTable,
   renderOfflinePrompt,
+  renderPublicPrompt,
   runSpecSteer,
   type CommittedToken,
   type GenerationResult,
@@ -36,11 +37,14 @@ export interface DeviceRun {
   request?: string;
   seed?: number;
   temperature?: number;
-  tau?: number;
   /** The device's q (default deviceTable: the reference shifted by private evidence). */
   drafterTable?: ProbabilityTable;
+  /** The device's s on the public context (default referenceTable). */
+  referenceTable?: ProbabilityTable;
   maxTokens?: number;
   draftTokens?: number;
+  /** K of the corrections (default 8). */
+  topK?: number;
   stopTokens?: number[];
   apiKey?: string;
   sessionId?: string;
@@ -71,15 +75,19 @@ export function generate(
     drafter: new TableDrafter({
       vocabSize: TABLE_VOCAB_SIZE,
       table: run.drafterTable ?? deviceTable,
+      reference: run.referenceTable ?? referenceTable,
     }),
-    contextTokens: tableTokenize(renderOfflinePrompt({ history: run.history ?? [], messages })),
+    context: {
+      device: tableTokenize(renderOfflinePrompt({ history: run.history ?? [], messages })),
+      public: tableTokenize(renderPublicPrompt(messages)),
+    },
+    reproducible: true,
     prompt: { messages },
     tokenizerFingerprint: fingerprint,
     sampling: {
       temperature: run.temperature ?? 1,
-      ...(run.tau !== undefined && { tau: run.tau }),
       seed: run.seed ?? 7,
-      topK: 8,
+      topK: run.topK ?? 8,
       maxTokens: run.maxTokens ?? 60,
       stopTokens: run.stopTokens ?? [TABLE_STOP_TOKEN],
     },

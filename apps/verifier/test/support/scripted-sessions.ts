@@ -158,7 +158,7 @@ async function runScript(
   );
   if (opened.type !== 'opened') return transcript;
   const next = draftStream(script.seed, script.vocabSize);
-  let committed: number | undefined;
+  let committed: number[] | undefined;
   for (let round = 0; round < script.rounds; round++) {
     const k = 1 + ((script.seed + round) % script.maxDraft);
     const verdict = record(
@@ -170,9 +170,10 @@ async function runScript(
         tokens: Array.from({ length: k }, next),
       }),
     );
-    if (verdict.type !== 'verdict' || verdict.correction === null) break;
-    // The device's recovery is its own business: the target's likeliest id stands in for it.
-    committed = verdict.correction.ids[0];
+    if (verdict.type !== 'verdict' || verdict.corrections == null) break;
+    // The device's decision is its own business: it keeps none of its draft here and takes the
+    // target's likeliest id at the first position.
+    committed = [verdict.corrections[0]!.ids[0]!];
   }
   connection.socket.send(JSON.stringify({ type: 'close', sessionId }));
   return transcript;

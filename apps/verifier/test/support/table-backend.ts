@@ -11,8 +11,9 @@ import {
 } from '@specsteer/core';
 import type { PublicChatMessage, VerifierBackend } from '../../src/backends/backend.ts';
 
-// A real VerifierBackend over core's explicit-table scorers: the target and
-// reference are known random n-gram tables over a small vocabulary, and the
+// A real VerifierBackend over core's explicit-table scorer: the target is a
+// known random n-gram table over a small vocabulary (the devices' reference s
+// is another, on their side), and the
 // "tokenizer" maps each character of the rendered chat prompt to one id. It
 // lets the server be tested end to end without a model file; the llama.cpp
 // backend runs the same tests when its GGUF pair is present.
@@ -42,8 +43,8 @@ export interface TableBackendOptions {
   scoreDelayMs?: number;
   /** What ready() answers (readiness tests). */
   ready?: () => boolean;
-  /** Other tables for p and s (default targetTable, referenceTable). */
-  tables?: { target: ProbabilityTable; reference: ProbabilityTable };
+  /** Another table for p (default targetTable). */
+  tables?: { target: ProbabilityTable };
   /** Each score call waits for this first (tests that hold rounds in flight). */
   scoreGate?: () => Promise<void>;
   /** An error every score call throws while this returns one, as a backend does when a model is down. */
@@ -52,7 +53,6 @@ export interface TableBackendOptions {
 
 export interface TableBackend extends VerifierBackend {
   readonly targetScorer: TableScorer;
-  readonly referenceScorer: TableScorer;
   closed: boolean;
 }
 
@@ -60,10 +60,6 @@ export async function createTableBackend(options: TableBackendOptions = {}): Pro
   const targetScorer = new TableScorer({
     vocabSize: TABLE_VOCAB_SIZE,
     table: options.tables?.target ?? targetTable,
-  });
-  const referenceScorer = new TableScorer({
-    vocabSize: TABLE_VOCAB_SIZE,
-    table: options.tables?.reference ?? referenceTable,
   });
   const behaviour = {
     delayMs: options.scoreDelayMs ?? 0,
@@ -73,12 +69,10 @@ export async function createTableBackend(options: TableBackendOptions = {}): Pro
   const backend: TableBackend = {
     name: 'llamacpp',
     target: withBehaviour(targetScorer, behaviour),
-    reference: withBehaviour(referenceScorer, behaviour),
     targetScorer,
-    referenceScorer,
     vocabSize: TABLE_VOCAB_SIZE,
     tokenizerFingerprint: await fingerprintTokenizer(TABLE_VOCAB_SIZE, tableTokenize),
-    model: { family: 'table-ngram', target: 'table-target', reference: 'table-reference' },
+    model: { family: 'table-ngram', target: 'table-target' },
     closed: false,
     async tokenizePrompt(messages: readonly PublicChatMessage[]) {
       return tableTokenize(renderPublicPrompt(messages));

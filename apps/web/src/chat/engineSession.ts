@@ -210,7 +210,7 @@ export class EngineSession {
     const result = await runSpecSteer({
       connect,
       drafter,
-      contextTokens: deviceTokens,
+      context: { device: deviceTokens, public: publicTokens },
       prompt: { messages },
       tokenizerFingerprint: this.fingerprint,
       sampling: {

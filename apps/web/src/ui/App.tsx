@@ -43,6 +43,7 @@ const ORIGIN_LABEL: Record<TokenOrigin, string> = {
   steered: 'steered by your history',
   local: 'local model only',
   cloud: 'cloud',
+  exact: 'exact fusion (reference decoder)',
 };
 
 const store = new HistoryStore();
@@ -152,6 +153,7 @@ export function App() {
       steered: 0,
       local: 0,
       cloud: 0,
+      exact: 0,
     };
     const historyTexts = (await store.list()).records.map((r) => r.text);
     try {
@@ -352,7 +354,7 @@ export function App() {
 function emptyStats(): TurnStats {
   return {
     tokens: 0,
-    counts: { accepted: 0, corrected: 0, steered: 0, local: 0, cloud: 0 },
+    counts: { accepted: 0, corrected: 0, steered: 0, local: 0, cloud: 0, exact: 0 },
     tokensPerSecond: 0,
   };
 }

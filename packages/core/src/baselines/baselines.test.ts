@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { chooseDraftToken } from '../math/draft.ts';
 import { fusionTarget } from '../math/fusion.ts';
-import { rngStream } from '../rng.ts';
+import { deviceSecretFromSeed, deviceStream } from '../rng.ts';
+import { argmax } from '../math/categorical.ts';
+import { runExactFusion } from './exactFusion.ts';
 import { randomNgramTable } from '../testing/probabilityTable.ts';
 import { TableDrafter } from '../testing/tableDrafter.ts';
 import { TableScorer } from '../testing/tableScorer.ts';
@@ -22,7 +24,7 @@ const CONTEXT = [0, 4, 4, 1, 2];
 const sampling = { temperature: 1, seed: 12, topK: V, maxTokens: 30, stopTokens: [STOP] };
 
 function connection() {
-  const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+  const verifier = tableVerifier({ vocabSize: V, target: p });
   return inMemoryTransportFactory(() => verifier.newConversation());
 }
 
@@ -33,7 +35,7 @@ describe('baselines over the same interfaces', () => {
       contextTokens: CONTEXT,
       sampling,
     });
-    const rng = rngStream(sampling.seed, 0, 'local-only');
+    const rng = deviceStream(deviceSecretFromSeed(sampling.seed), 0, 'local-only');
     const expected: number[] = [];
     while (expected.length < sampling.maxTokens && expected.at(-1) !== STOP) {
       expected.push(chooseDraftToken(q([...CONTEXT, ...expected]), 1, () => rng.uniform()));
@@ -78,8 +80,8 @@ describe('baselines over the same interfaces', () => {
   it('token-level fusion spends one round per token and recovers every token from the correction', async () => {
     const result = await runTokenFusion({
       connect: connection(),
-      drafter: new TableDrafter({ vocabSize: V, table: q }),
-      contextTokens: CONTEXT,
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling,
@@ -96,7 +98,7 @@ describe('baselines over the same interfaces', () => {
   it('all methods report the same metrics shape, and SpecSteer needs fewer round trips than token fusion', async () => {
     const common = {
       connect: connection(),
-      contextTokens: CONTEXT,
+      context: { device: CONTEXT, public: PUBLIC },
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: { ...sampling, maxTokens: 40, stopTokens: [] },
@@ -133,15 +135,16 @@ describe('baselines over the same interfaces', () => {
     const pW = randomNgramTable({ vocabSize: W, seed: 51, sharpness: 1.5 });
     const sW = randomNgramTable({ vocabSize: W, seed: 52, sharpness: 1.5 });
     const qW = randomNgramTable({ vocabSize: W, seed: 53, sharpness: 1.5 });
-    const verifier = tableVerifier({ vocabSize: W, target: pW, reference: sW });
+    const verifier = tableVerifier({ vocabSize: W, target: pW });
     const connect = inMemoryTransportFactory(() => verifier.newConversation());
     const counts = new Array<number>(W).fill(0);
     const runs = 1000;
     for (let seed = 0; seed < runs; seed++) {
       const result = await runTokenFusion({
         connect,
-        drafter: new TableDrafter({ vocabSize: W, table: qW }),
-        contextTokens: [0, 3, 1, 2],
+        drafter: new TableDrafter({ vocabSize: W, table: qW, reference: sW }),
+        context: { device: [0, 3, 1, 2], public: [0, 1, 2] },
+        reproducible: true,
         prompt: { tokens: [0, 1, 2] },
         tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
         sampling: { temperature: 1, seed, topK: W, maxTokens: 1 },
@@ -154,5 +157,30 @@ describe('baselines over the same interfaces', () => {
     const CHI2_4DF_999 = 18.467;
     expect(chi2(pi)).toBeLessThan(CHI2_4DF_999);
     expect(chi2(pW([0, 1, 2]))).toBeGreaterThan(CHI2_4DF_999); // π is measurably not p here
+  });
+
+  it('exact π decodes argmax π from full distributions in greedy mode, token by token', async () => {
+    const result = await runExactFusion({
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
+      target: new TableScorer({ vocabSize: V, table: p }),
+      sampling: { ...sampling, temperature: 0, maxTokens: 8, stopTokens: [] },
+    });
+    const chain: number[] = [];
+    while (chain.length < 8) {
+      chain.push(
+        argmax(
+          fusionTarget(
+            p([...PUBLIC, ...chain]),
+            q([...CONTEXT, ...chain]),
+            s([...PUBLIC, ...chain]),
+            1,
+          ),
+        ),
+      );
+    }
+    expect(result.tokens).toEqual(chain);
+    expect(result.origins.every((o) => o === 'exact')).toBe(true);
+    expect(result.metrics.method).toBe('exact-fusion');
   });
 });

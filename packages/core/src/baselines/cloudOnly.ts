@@ -23,7 +23,7 @@ export interface CloudOnlyOptions {
   clock?: Clock;
 }
 
-/** Next token from a top-K view of p: argmax at temperature 0, else a sample of p^(1/T) renormalized over the top-K. */
+/** Next token from a top-K view of p (already tempered by the scorer): argmax at temperature 0, else a sample renormalized over the top-K. */
 function sampleTopK(
   ids: readonly TokenId[],
   logprobs: readonly number[],
@@ -32,7 +32,7 @@ function sampleTopK(
 ): TokenId {
   if (temperature === 0) return ids[argmax(logprobs)]!;
   const top = Math.max(...logprobs);
-  const weights = logprobs.map((lp) => Math.exp((lp - top) / temperature));
+  const weights = logprobs.map((lp) => Math.exp(lp - top));
   return ids[sampleCategorical(weights, u())]!;
 }
 
@@ -49,7 +49,10 @@ export async function runCloudOnly(options: CloudOnlyOptions): Promise<Generatio
       const start = (options.clock ?? monotonicClock)();
       while (output.length < sampling.maxTokens) {
         const sequence = [...options.promptTokens, ...output];
-        const [next] = await session.score(sequence, sequence.length, sampling.topK);
+        const [next] = await session.score(sequence, sequence.length, {
+          topK: sampling.topK,
+          temperature: sampling.temperature,
+        });
         const token = sampleTopK(next!.top.ids, next!.top.logprobs, sampling.temperature, () =>
           rng.uniform(),
         );

@@ -5,7 +5,7 @@ import type { Drafter, TokenId } from '../engine.ts';
 import { chooseDraftToken } from '../math/draft.ts';
 import { monotonicClock, type Clock } from '../metrics/clock.ts';
 import { RunMetricsRecorder } from '../metrics/runMetrics.ts';
-import { rngStream } from '../rng.ts';
+import { deviceSecretFromSeed, deviceStream, type DeviceSecret } from '../rng.ts';
 import {
   withSamplingDefaults,
   type GenerationResult,
@@ -16,6 +16,8 @@ export interface LocalOnlyOptions {
   drafter: Drafter;
   /** BOS + private history + public prompt, tokenized. */
   contextTokens: readonly TokenId[];
+  /** The device's secret for its sampling stream (default: one derived from sampling.seed — a replayable run). */
+  deviceSecret?: DeviceSecret;
   sampling: GenerationSampling;
   clock?: Clock;
 }
@@ -25,9 +27,14 @@ export async function runLocalOnly(options: LocalOnlyOptions): Promise<Generatio
   const stops = new Set(sampling.stopTokens);
   const recorder = new RunMetricsRecorder('local-only', options.clock ?? monotonicClock);
   const { drafter } = options;
-  const rng = rngStream(sampling.seed, 0, 'local-only');
+  const rng = deviceStream(
+    options.deviceSecret ?? deviceSecretFromSeed(sampling.seed),
+    0,
+    'local-only',
+  );
   const block = await recorder.drafting(async () => {
-    await drafter.begin(options.contextTokens);
+    // Nothing leaves the device: the public context is not needed (s is then q itself, for free).
+    await drafter.begin({ device: options.contextTokens, public: options.contextTokens });
     // The drafter stops itself after a stop token; one call generates the whole answer.
     return drafter.draft(
       sampling.maxTokens,

@@ -1,126 +1,212 @@
 import { describe, expect, it } from 'vitest';
-import { buildCorrection, expandCorrection } from './correction.ts';
-import { partialFromScore } from './partial.ts';
+import { buildCorrection, fuseCorrection } from './correction.ts';
+import { protocolLaw, totalVariation } from './emitted.ts';
 import { MathInputError } from './errors.ts';
-import { scoreOf } from './testing/explicit-scores.ts';
+import { fusionTarget } from './fusion.ts';
+import { temperDistribution } from './temperature.ts';
+import { randomDistribution, scoreOf } from './testing/explicit-scores.ts';
+import { rngStream } from '../rng.ts';
 import type { Correction } from './types.ts';
 
 const p = [0.4, 0.3, 0.2, 0.1, 0];
-const s = [0.1, 0.35, 0.45, 0.05, 0.05];
-
-function correctionOf(topK: number, rejected: number | null): Correction {
-  const target = partialFromScore(scoreOf(p, rejected, topK), rejected, topK, 5, 'target');
-  const reference = partialFromScore(scoreOf(s, rejected, topK), rejected, topK, 5, 'reference');
-  return buildCorrection(target, reference);
-}
 
 const probs = (logprobs: (number | null)[]) =>
   logprobs.map((lp) => (lp === null ? null : Number(Math.exp(lp).toFixed(12))));
+const f64 = (values: number[]) => Float64Array.from(values);
+const fixed = (u: number) => () => u;
 
 describe('buildCorrection (server)', () => {
-  it('carries every value exactly and empty tails at K = vocabulary size', () => {
-    const c = correctionOf(5, null);
+  it('carries the target top-K exactly, no tail and no tail sample at K = vocabulary size', () => {
+    const c = buildCorrection(scoreOf(p, null, 5), null, 5, 5, fixed(0.5));
     expect(c.ids).toEqual([0, 1, 2, 3, 4]);
-    expect(probs(c.targetLogprobs)).toEqual([0.4, 0.3, 0.2, 0.1, null]);
-    expect(probs(c.referenceLogprobs)).toEqual([0.1, 0.35, 0.45, 0.05, 0.05]);
-    expect(c.targetTail).toBeNull();
-    expect(c.referenceTail).toBeNull();
+    expect(c.top).toBe(5);
+    expect(probs(c.logprobs)).toEqual([0.4, 0.3, 0.2, 0.1, null]);
+    expect(c.tail).toBeNull();
+    expect(c.tailSample).toBeUndefined();
   });
 
-  it('takes the union of two different top-K id sets, null where a model did not report, and each tail', () => {
-    const c = correctionOf(2, null);
-    expect(c.ids).toEqual([0, 1, 2]);
-    expect(probs(c.targetLogprobs)).toEqual([0.4, 0.3, null]);
-    expect(probs(c.referenceLogprobs)).toEqual([null, 0.35, 0.45]);
-    expect(Math.exp(c.targetTail!)).toBeCloseTo(0.3, 12);
-    expect(Math.exp(c.referenceTail!)).toBeCloseTo(0.2, 12);
+  it('appends the draft token outside the top-K with its exact value, and reports the mass outside', () => {
+    const c = buildCorrection(scoreOf(p, 3, 2), 3, 2, 5, fixed(0.5));
+    expect(c.ids).toEqual([0, 1, 3]);
+    expect(c.top).toBe(2);
+    expect(probs(c.logprobs)).toEqual([0.4, 0.3, 0.1]);
+    expect(Math.exp(c.tail!)).toBeCloseTo(0.2, 12);
+    // Only token 2 has mass outside {0, 1, 3}.
+    expect(c.tailSample).toBe(2);
   });
 
-  it('adds the rejected token with both models’ exact values', () => {
-    const c = correctionOf(1, 3);
-    expect(c.ids).toEqual([0, 3, 2]);
-    expect(probs(c.targetLogprobs)).toEqual([0.4, 0.1, null]);
-    expect(probs(c.referenceLogprobs)).toEqual([null, 0.05, 0.45]);
-    expect(Math.exp(c.targetTail!)).toBeCloseTo(0.5, 12);
-    expect(Math.exp(c.referenceTail!)).toBeCloseTo(0.5, 12);
+  it('draws the tail sample from p restricted to the tokens outside the support', () => {
+    const law = [0.5, 0.1, 0.2, 0.15, 0.05];
+    const counts = new Map<number, number>();
+    const rng = rngStream(3, 0, 'test');
+    for (let i = 0; i < 20_000; i++) {
+      const c = buildCorrection(scoreOf(law, null, 2), null, 2, 5, () => rng.uniform());
+      counts.set(c.tailSample!, (counts.get(c.tailSample!) ?? 0) + 1);
+    }
+    // Outside {0, 2}: 1, 3, 4 in proportion 0.1 : 0.15 : 0.05.
+    expect([...counts.keys()].sort()).toEqual([1, 3, 4]);
+    expect(counts.get(1)! / 20_000).toBeCloseTo(1 / 3, 1);
+    expect(counts.get(3)! / 20_000).toBeCloseTo(1 / 2, 1);
+  });
+
+  it('sends no tail sample in greedy mode (no uniform) or when the scorer cannot draw one', () => {
+    expect(buildCorrection(scoreOf(p, null, 2), null, 2, 5, null).tailSample).toBeUndefined();
+    const { sampleOutside: _drop, ...partialOnly } = scoreOf(p, null, 2);
+    expect(buildCorrection(partialOnly, null, 2, 5, fixed(0.5)).tailSample).toBeUndefined();
   });
 });
 
-describe('expandCorrection (device)', () => {
-  it('reproduces p and s exactly at K = vocabulary size', () => {
-    const { p: pHat, s: sHat } = expandCorrection(
-      correctionOf(5, null),
-      Float64Array.from([0.2, 0.2, 0.2, 0.2, 0.2]),
-      null,
-    );
-    p.forEach((v, y) => expect(pHat[y]).toBeCloseTo(v, 15));
-    s.forEach((v, y) => expect(sHat[y]).toBeCloseTo(v, 15));
+describe('fuseCorrection (device)', () => {
+  const q = f64([0.1, 0.2, 0.3, 0.15, 0.25]);
+  const s = f64([0.3, 0.2, 0.2, 0.2, 0.1]);
+  const pFull = f64([0.4, 0.3, 0.2, 0.09, 0.01]);
+
+  it('is exactly π at K = vocabulary size', () => {
+    const c = buildCorrection(scoreOf(pFull, null, 5), null, 5, 5, null);
+    const { pi } = fuseCorrection(c, q, s, 1);
+    const exact = fusionTarget(pFull, q, s, 1);
+    pi.forEach((v, y) => expect(v).toBeCloseTo(exact[y]!, 14));
   });
 
-  it('shares the reference tail in proportion to q and the target tail in proportion to ŝ', () => {
-    const q = Float64Array.from([0.1, 0.1, 0.1, 0.3, 0.4]);
-    // topK 2: target reports {0, 1}, reference reports {1, 2}.
-    const { p: pHat, s: sHat } = expandCorrection(correctionOf(2, null), q, null);
-    // Reference tail 0.2 over {0, 3, 4} ∝ q = 0.1, 0.3, 0.4 (all under the cap 0.35).
-    expect(sHat[0]).toBeCloseTo(0.025, 12);
-    expect(sHat[3]).toBeCloseTo(0.075, 12);
-    expect(sHat[4]).toBeCloseTo(0.1, 12);
-    // Target tail 0.3 over {2, 3, 4} ∝ ŝ = 0.45, 0.075, 0.1, capped at the smallest top-K value 0.3.
-    expect(pHat[2]).toBeCloseTo(Math.min(0.3, (0.3 * 0.45) / 0.625), 12);
-    expect(pHat[3]).toBeCloseTo((0.3 * 0.075) / 0.625, 12);
-    expect(pHat[4]).toBeCloseTo((0.3 * 0.1) / 0.625, 12);
+  it('shares the unreported mass by s times the evidence when there is no tail sample', () => {
+    const c = buildCorrection(scoreOf(pFull, null, 2), null, 2, 5, null);
+    const { pi } = fuseCorrection(c, q, s, 1);
+    // Support {0, 1}: p·q/s exact; tail P = 0.3 over {2, 3, 4}: P·(s/S)·(q/s) = P·q/S, S = 0.5.
+    const weights = [
+      0.4 * (0.1 / 0.3),
+      0.3 * 1,
+      (0.3 * 0.3) / 0.5,
+      (0.3 * 0.15) / 0.5,
+      (0.3 * 0.25) / 0.5,
+    ];
+    const total = weights.reduce((a, b) => a + b);
+    weights.forEach((w, y) => expect(pi[y]).toBeCloseTo(w / total, 12));
   });
 
-  it('caps an estimate at the smallest top-K value, ignoring the rejected token', () => {
-    const c: Correction = {
-      ids: [0, 1],
-      targetLogprobs: [Math.log(0.3), Math.log(0.01)],
-      referenceLogprobs: [Math.log(0.3), Math.log(0.01)],
-      targetTail: Math.log(0.69),
-      referenceTail: Math.log(0.69),
-    };
-    const q = Float64Array.from([0, 0, 1, 0]);
-    const { s: sHat } = expandCorrection(c, q, 1);
-    expect(sHat[2]).toBeCloseTo(0.3, 15);
+  it('puts P·w_min on the tail sample and only the excess evidence on the estimate', () => {
+    const c = { ...buildCorrection(scoreOf(pFull, null, 2), null, 2, 5, null), tailSample: 4 };
+    const { pi } = fuseCorrection(c, q, s, 1);
+    // w on the tail {2, 3, 4}: 1.5, 0.75, 2.5 → w_min = 0.75.
+    const share = (y: number) => (0.3 * s[y]!) / 0.5;
+    const weights = [
+      0.4 * (0.1 / 0.3),
+      0.3,
+      share(2) * (1.5 - 0.75),
+      share(3) * 0,
+      share(4) * (2.5 - 0.75) + 0.3 * 0.75,
+    ];
+    const total = weights.reduce((a, b) => a + b);
+    weights.forEach((w, y) => expect(pi[y]).toBeCloseTo(w / total, 12));
   });
 
-  it('splits a tail evenly when the weights give the unreported tokens no mass', () => {
-    const c: Correction = {
-      ids: [0],
-      targetLogprobs: [Math.log(0.4)],
-      referenceLogprobs: [Math.log(0.4)],
-      targetTail: Math.log(0.6),
-      referenceTail: Math.log(0.6),
-    };
-    const { s: sHat } = expandCorrection(c, Float64Array.from([1, 0, 0, 0]), null);
-    expect(Array.from(sHat.slice(1)).map((v) => Number(v.toFixed(12)))).toEqual([0.2, 0.2, 0.2]);
+  it('reads a near-certain reference with no tail mass at all without inventing evidence', () => {
+    // s and q both put all but 1e-15 on token 0; p's top-3 reports junk tokens at 1e-8.
+    const near = f64([1 - 4e-15, 1e-15, 1e-15, 1e-15, 1e-15]);
+    const pJunk = f64([1 - 3e-8, 1e-8, 1e-8, 1e-8, 0]);
+    const c = buildCorrection(scoreOf(pJunk, null, 3), null, 3, 5, fixed(0.5));
+    const { pi } = fuseCorrection(c, near, near, 1);
+    pi.forEach((v, y) => expect(v).toBeCloseTo(pJunk[y]!, 15));
   });
 
-  it('reads null for the rejected token as exactly 0: both scorers always score it', () => {
-    // p(4) = 0 travels as null; the device must not give it a share of the target tail.
-    const c = correctionOf(2, 4);
-    expect(c.targetLogprobs[c.ids.indexOf(4)]).toBeNull();
-    const { p: pHat } = expandCorrection(c, Float64Array.from([0.1, 0.1, 0.1, 0.1, 0.6]), 4);
-    expect(pHat[4]).toBe(0);
-    expect(pHat[3]).toBeGreaterThan(0);
+  it('gives tokens reported by the target only their exact p and the device its own q and s', () => {
+    // q favours token 4, which p reports and s ranks last: π follows p·q/s there exactly.
+    const q4 = f64([0.05, 0.05, 0.05, 0.05, 0.8]);
+    const pTop = f64([0.1, 0.1, 0.1, 0.1, 0.6]);
+    const c = buildCorrection(scoreOf(pTop, null, 5), null, 5, 5, null);
+    const { pi } = fuseCorrection(c, q4, s, 1);
+    const exact = fusionTarget(pTop, q4, s, 1);
+    pi.forEach((v, y) => expect(v).toBeCloseTo(exact[y]!, 14));
+  });
+
+  it('accepts a draft with min(1, π̂/q) inside the top-K and never outside it', () => {
+    const c = buildCorrection(scoreOf(pFull, 4, 2), 4, 2, 5, null);
+    const { acceptance, pi } = fuseCorrection(c, q, s, 1);
+    expect(acceptance(0)).toBeCloseTo(Math.min(1, pi[0]! / q[0]!), 15);
+    expect(acceptance(1)).toBeCloseTo(Math.min(1, pi[1]! / q[1]!), 15);
+    expect(acceptance(4)).toBe(0);
+    expect(acceptance(2)).toBe(0);
   });
 
   it('refuses a malformed correction with a coded error', () => {
-    const good = correctionOf(2, null);
-    const q = Float64Array.from([0.2, 0.2, 0.2, 0.2, 0.2]);
-    const bad: Correction[] = [
-      { ...good, ids: [], targetLogprobs: [], referenceLogprobs: [] },
-      { ...good, targetLogprobs: good.targetLogprobs.slice(1) },
-      { ...good, ids: [0, 1, 1] },
-      { ...good, ids: [0, 1, 9] },
-      { ...good, targetLogprobs: [0.5, null, null] },
-      { ...good, referenceTail: Number.NaN },
+    const good: Correction = buildCorrection(scoreOf(pFull, null, 2), null, 2, 5, null);
+    const bad: (Correction & { top?: number })[] = [
+      { ...good, ids: [], logprobs: [] },
+      { ...good, logprobs: good.logprobs.slice(1) },
+      { ...good, ids: [0, 0] },
+      { ...good, ids: [0, 9] },
+      { ...good, logprobs: [0.5, null] },
+      { ...good, tail: Number.NaN },
+      { ...good, tailSample: 1 },
+      { ...good, top: 3 },
     ];
     for (const c of bad) {
-      expect(() => expandCorrection(c, q, null)).toThrow(
+      expect(() => fuseCorrection(c, q, s, 1)).toThrow(
         expect.objectContaining({ code: 'invalid_correction' }),
       );
     }
-    expect(() => expandCorrection(bad[0]!, q, null)).toThrow(MathInputError);
+    expect(() => fuseCorrection(bad[0]!, q, s, 1)).toThrow(MathInputError);
+  });
+});
+
+describe('the emitted law of the whole protocol (top-K, tail estimate, tail sample)', () => {
+  const V = 40;
+  const laws = (seed: number, peaked: boolean) => {
+    const rng = rngStream(seed, 0, 'laws');
+    const sharpen = (d: Float64Array) => (peaked ? temperDistribution(d, 0.25) : d);
+    const p = sharpen(randomDistribution(rng, V));
+    const s = sharpen(randomDistribution(rng, V));
+    // q: s moved by private evidence on a few tokens (one of them far down p's ranking).
+    const q = Float64Array.from(s, (v, y) => (y % 7 === 3 ? v * 6 : v));
+    const total = q.reduce((a, b) => a + b);
+    return { p, s, q: q.map((v) => v / total) };
+  };
+
+  it('is exactly p when the device has no private context (q = s), at any K and temperature', () => {
+    for (const peaked of [false, true]) {
+      const { p, s } = laws(11, peaked);
+      for (const temperature of [1, 0.7, 1.5]) {
+        const pT = temperDistribution(p, temperature);
+        const sT = temperDistribution(s, temperature);
+        for (const topK of [1, 3, 20, V]) {
+          const { emitted, bonus } = protocolLaw({
+            p: pT,
+            q: sT,
+            s: sT,
+            alpha: 1,
+            topK,
+            tailSample: true,
+          });
+          expect(totalVariation(emitted, pT)).toBeLessThan(1e-12);
+          expect(totalVariation(bonus, pT)).toBeLessThan(1e-12);
+        }
+      }
+    }
+  });
+
+  it('moves towards π as K grows (mean over 20 laws), is π at K = vocabulary size, and the tail sample helps', () => {
+    for (const peaked of [false, true]) {
+      const Ks = [2, 5, 10, 20, 30, V];
+      const mean = (tailSample: boolean) =>
+        Ks.map((topK) => {
+          let sum = 0;
+          for (let seed = 0; seed < 20; seed++) {
+            const { p, s, q } = laws(seed, peaked);
+            const law = protocolLaw({ p, q, s, alpha: 1, topK, tailSample }).emitted;
+            sum += totalVariation(law, fusionTarget(p, q, s, 1)) / 20;
+          }
+          return sum;
+        });
+      const withSample = mean(true);
+      const estimateOnly = mean(false);
+      console.log(
+        `TV(emitted, π) by K ${Ks.join('/')} (${peaked ? 'peaked' : 'flat'} laws): ` +
+          `tail sample ${withSample.map((e) => e.toFixed(4)).join(' ')}; estimate only ${estimateOnly.map((e) => e.toFixed(4)).join(' ')}`,
+      );
+      expect(withSample.at(-1)).toBeLessThan(1e-12);
+      for (let i = 1; i < Ks.length; i++) {
+        expect(withSample[i]!).toBeLessThanOrEqual(withSample[i - 1]! + 1e-12);
+        expect(withSample[i]!).toBeLessThanOrEqual(estimateOnly[i]! + 1e-12);
+      }
+    }
   });
 });

@@ -1,124 +1,118 @@
-// docs/design.md §2 "Greedy (temperature 0)": draft argmax q, accept y_i iff
-// p/s ≥ τ, recover argmax π over the correction support — no randomness at all.
+// docs/design.md "Greedy (temperature 0)": the device drafts argmax q, the
+// server sends a correction per position, the device keeps y_i while
+// y_i = argmax π_i and then takes argmax π — greedy decoding of π, exactly,
+// with no randomness and as many tokens per round as draft and π agree on.
 
 import { describe, expect, it } from 'vitest';
-import { verifyDraft, rejectedToken } from './verify.ts';
-import { recoverToken } from './recover.ts';
+import { greedyCommit } from './recover.ts';
 import { chooseDraftToken } from './draft.ts';
 import { fusionTarget } from './fusion.ts';
 import { argmax } from './categorical.ts';
-import type { SamplingParams, TokenId } from './types.ts';
-import {
-  randomTableModel,
-  scoreDraft,
-  scoreOf,
-  type TableModel,
-} from './testing/explicit-scores.ts';
+import { buildCorrection } from './correction.ts';
+import type { TokenId } from './types.ts';
+import { randomTableModel, scoreOf, type TableModel } from './testing/explicit-scores.ts';
+import { greedyRound } from './testing/enumerate-round.ts';
 
 const noRandomness = (): number => {
   throw new Error('greedy mode must not draw randomness');
 };
 
-function greedyRun(
-  models: { target: TableModel; reference: TableModel; draft: TableModel },
-  sampling: SamplingParams,
-  vocabSize: number,
-  length: number,
-) {
+type Models = { target: TableModel; reference: TableModel; draft: TableModel };
+
+function greedyRun(models: Models, k: number, topK: number, vocabSize: number, length: number) {
   const output: TokenId[] = [];
-  const trace: Array<{ accepted: number; recovered: TokenId }> = [];
+  let rounds = 0;
   while (output.length < length) {
     const draft: TokenId[] = [];
-    for (let i = 0; i < 3; i++)
+    for (let i = 0; i < k; i++)
       draft.push(chooseDraftToken(models.draft([...output, ...draft]), 0, noRandomness));
-    const verdict = verifyDraft({
-      draft,
-      target: scoreDraft(models.target, output, draft),
-      reference: scoreDraft(models.reference, output, draft),
-      sampling,
-      vocabSize,
-      uniform: noRandomness,
-    });
-    const committed = [...output, ...draft.slice(0, verdict.accepted)];
-    const recovered = recoverToken({
-      correction: verdict.correction,
-      q: models.draft(committed),
-      rejectedToken: rejectedToken(draft, verdict),
-      sampling,
-      uniform: noRandomness,
-    });
-    trace.push({ accepted: verdict.accepted, recovered });
-    output.splice(0, output.length, ...committed, recovered);
+    const shifted: Models = {
+      target: (c) => models.target([...output, ...c]),
+      reference: (c) => models.reference([...output, ...c]),
+      draft: (c) => models.draft([...output, ...c]),
+    };
+    output.push(...greedyRound(shifted, draft, topK, 1, vocabSize).tokens);
+    rounds++;
   }
-  return { output, trace };
+  return { output: output.slice(0, length), rounds };
+}
+
+/** Greedy decoding of π itself, from full distributions. */
+function exactGreedy(models: Models, length: number): TokenId[] {
+  const output: TokenId[] = [];
+  while (output.length < length) {
+    output.push(
+      argmax(
+        fusionTarget(models.target(output), models.draft(output), models.reference(output), 1),
+      ),
+    );
+  }
+  return output;
 }
 
 describe('greedy mode (temperature 0)', () => {
   const V = 6;
-  const sampling: SamplingParams = { temperature: 0, alpha: 1, leniency: 1, tau: 1, topK: V };
-  const models = {
-    target: randomTableModel(41, V),
-    reference: randomTableModel(42, V),
-    draft: randomTableModel(43, V),
+  const models: Models = {
+    target: randomTableModel(21, V),
+    reference: randomTableModel(22, V),
+    draft: randomTableModel(23, V),
   };
 
-  it('is deterministic: the same tables give the same output without drawing any randomness', () => {
-    expect(greedyRun(models, sampling, V, 30)).toEqual(greedyRun(models, sampling, V, 30));
+  it('emits exactly greedy π, for every k, with the whole vocabulary in the correction', () => {
+    const exact = exactGreedy(models, 12);
+    for (const k of [0, 1, 3, 8]) expect(greedyRun(models, k, V, V, 12).output).toEqual(exact);
   });
 
-  it('matches the rule at every round: accept while p/s ≥ τ, then argmax π over the support', () => {
-    for (const tau of [0.5, 1, 2]) {
-      const { output, trace } = greedyRun(models, { ...sampling, tau }, V, 30);
-      let position = 0;
-      for (const { accepted, recovered } of trace) {
-        const context = output.slice(0, position);
-        // Replay: greedy drafts are argmax q; count how many pass p/s ≥ τ.
-        const draft: TokenId[] = [];
-        for (let i = 0; i < 3; i++) draft.push(argmax(models.draft([...context, ...draft])));
-        let expectedAccepted = 0;
-        while (expectedAccepted < 3) {
-          const ctx = [...context, ...draft.slice(0, expectedAccepted)];
-          const y = draft[expectedAccepted]!;
-          if (models.target(ctx)[y]! / models.reference(ctx)[y]! < tau) break;
-          expectedAccepted++;
-        }
-        expect(accepted).toBe(expectedAccepted);
-        const at = [...context, ...draft.slice(0, accepted)];
-        const pi = fusionTarget(models.target(at), models.draft(at), models.reference(at), 1);
-        const rejected = accepted < 3 ? draft[accepted]! : null;
-        expect(recovered).toBe(argmax(pi, undefined, rejected));
-        position += accepted + 1;
-      }
-    }
+  it('takes fewer round trips with a longer draft when the draft agrees with π', () => {
+    // q = p = s: every draft token is argmax π, so a round commits k + 1 tokens.
+    const agreeing: Models = {
+      target: models.target,
+      reference: models.target,
+      draft: models.target,
+    };
+    const rounds = [1, 4, 8].map((k) => greedyRun(agreeing, k, 3, V, 18).rounds);
+    expect(rounds).toEqual([9, 4, 2]);
   });
 
-  it('never breaks a tie in π toward the rejected token', () => {
-    // π ∝ p·q/s = [0.3375, 0.3375, 0.2]: tokens 0 and 1 tie at the top; token 0 is
-    // drafted (argmax q, lowest id on its own tie) and rejected (p/s = 0.75 < τ = 1).
-    const p = [0.3, 0.3, 0.4];
-    const s = [0.4, 0.4, 0.2];
-    const q = Float64Array.from([0.45, 0.45, 0.1]);
-    const greedy = { ...sampling, topK: 3 };
-    const verdict = verifyDraft({
-      draft: [0],
-      target: [scoreOf(p, 0), scoreOf(p, null)],
-      reference: [scoreOf(s, 0), scoreOf(s, null)],
-      sampling: greedy,
-      vocabSize: 3,
-      uniform: noRandomness,
-    });
-    expect(verdict.accepted).toBe(0);
-    const pi = fusionTarget(p, q, s, 1);
-    expect(pi[0]).toBe(pi[1]);
-    expect(pi[0]).toBeGreaterThan(pi[2]!);
+  it('keeps the agreeing prefix and commits argmax π at the first disagreement', () => {
+    const q = Float64Array.from([0.1, 0.6, 0.1, 0.1, 0.05, 0.05]);
+    const s = Float64Array.from([0.2, 0.3, 0.2, 0.1, 0.1, 0.1]);
+    const agree = buildCorrection(scoreOf([0.1, 0.5, 0.2, 0.1, 0.05, 0.05], 1, V), 1, V, V, null);
+    // At position 2, π ∝ p·q/s puts most on token 2 although the draft says 1.
+    const disagree = buildCorrection(
+      scoreOf([0.05, 0.1, 0.7, 0.05, 0.05, 0.05], 1, V),
+      1,
+      V,
+      V,
+      null,
+    );
+    const bonus = buildCorrection(
+      scoreOf([1 / 6, 1 / 6, 1 / 6, 1 / 6, 1 / 6, 1 / 6], null, V),
+      null,
+      V,
+      V,
+      null,
+    );
+    const position = (correction: typeof agree) => ({ correction, q, s });
+    const commit = greedyCommit([1, 1], [position(agree), position(disagree), position(bonus)], 1);
+    expect(commit).toEqual({ tokens: [1, 2], agreed: 1 });
+  });
+
+  it('breaks ties in π toward the lowest id, deterministically', () => {
+    const flat = Float64Array.from([0.25, 0.25, 0.25, 0.25]);
+    const c = buildCorrection(scoreOf(flat, 3, 4), 3, 4, 4, null);
     expect(
-      recoverToken({
-        correction: verdict.correction,
-        q,
-        rejectedToken: 0,
-        sampling: greedy,
-        uniform: noRandomness,
-      }),
-    ).toBe(1);
+      greedyCommit(
+        [3],
+        [
+          { correction: c, q: flat, s: flat },
+          { correction: c, q: flat, s: flat },
+        ],
+        1,
+      ),
+    ).toEqual({
+      tokens: [0],
+      agreed: 0,
+    });
   });
 });

@@ -1,121 +1,132 @@
-// recoverToken (docs/design.md §2 "Recover"): the steering residual after a
-// rejection, π for the bonus token, and what private knowledge can reach.
+// The device's decisions (docs/design.md "Recover"): the residual after a
+// rejection, π for the bonus, the acceptance test of sampledCommit, what
+// private knowledge can reach, and coded errors.
 
 import { describe, expect, it } from 'vitest';
-import { recoverToken, recoveryDistribution } from './recover.ts';
-import { correctionAt } from './verify.ts';
+import { recoverToken, recoveryDistribution, sampledCommit } from './recover.ts';
+import { buildCorrection } from './correction.ts';
 import { fusionTarget } from './fusion.ts';
-import { steeringResidual } from './residual.ts';
-import { acceptProbability } from './acceptance.ts';
 import { totalVariation } from './emitted.ts';
 import { createRng } from '../rng.ts';
 import type { SamplingParams } from './types.ts';
 import { scoreOf } from './testing/explicit-scores.ts';
 
 const V = 4;
-const sampling: SamplingParams = { temperature: 1, alpha: 1, leniency: 1, tau: 1, topK: V };
+const sampling: Omit<SamplingParams, 'topK'> = { temperature: 1, alpha: 1 };
 const p = [0.4, 0.3, 0.2, 0.1];
-const s = [0.1, 0.2, 0.3, 0.4];
+const s = Float64Array.from([0.1, 0.2, 0.3, 0.4]);
 const q = Float64Array.from([0.05, 0.15, 0.3, 0.5]);
 
-function correctionFor(rejected: number | null, topK = V) {
-  const draft = rejected === null ? [] : [rejected];
-  return correctionAt(
-    {
-      draft,
-      target: [...draft, null].map((y) => scoreOf(p, y, topK)),
-      reference: [...draft, null].map((y) => scoreOf(s, y, topK)),
-      sampling: { ...sampling, topK },
-      vocabSize: V,
-    },
-    0,
-  );
-}
+const correctionFor = (token: number | null, topK = V) =>
+  buildCorrection(scoreOf(p, token, topK), token, topK, V, null);
 
-describe('recoverToken in sampled mode', () => {
-  it('samples the bonus token from π when the whole draft was accepted', () => {
-    const dist = recoveryDistribution({
+describe('recoveryDistribution and recoverToken (sampled mode)', () => {
+  it('is π for the bonus token', () => {
+    const law = recoveryDistribution({
       correction: correctionFor(null),
       q,
+      s,
       rejectedToken: null,
       sampling,
     });
-    expect(totalVariation(dist, fusionTarget(p, q, s, 1))).toBeLessThan(1e-15);
+    expect(totalVariation(law, fusionTarget(p, q, s, 1))).toBeLessThan(1e-12);
   });
 
-  it('samples the steering residual R ∝ max(0, π − q·a) after a rejection', () => {
-    const dist = recoveryDistribution({
+  it('is R ∝ max(0, π − q·min(1, π/q)) = max(0, π − q) after a rejection, with the whole vocabulary', () => {
+    const pi = fusionTarget(p, q, s, 1);
+    const r = Array.from(pi, (v, y) => Math.max(0, v - q[y]!));
+    const total = r.reduce((a, b) => a + b);
+    const law = recoveryDistribution({
       correction: correctionFor(3),
       q,
+      s,
       rejectedToken: 3,
       sampling,
     });
-    const a = p.map((py, y) => acceptProbability(py, s[y]!, 1));
-    expect(totalVariation(dist, steeringResidual(fusionTarget(p, q, s, 1), q, a))).toBeLessThan(
-      1e-15,
-    );
-  });
-
-  it('draws one u and inverts the recovery distribution at it', () => {
-    const input = { correction: correctionFor(3), q, rejectedToken: 3, sampling };
-    const dist = recoveryDistribution(input);
-    let calls = 0;
-    const token = recoverToken({ ...input, uniform: () => (calls++, 0) });
-    expect(calls).toBe(1);
-    expect(token).toBe(dist.findIndex((v) => v > 0));
-  });
-
-  it('is reproducible from the stream it is given', () => {
-    const input = { correction: correctionFor(2), q, rejectedToken: 2, sampling };
-    const run = () => {
-      const rng = createRng(77);
-      return Array.from({ length: 50 }, () =>
-        recoverToken({ ...input, uniform: () => rng.uniform() }),
-      );
-    };
-    expect(run()).toEqual(run());
+    r.forEach((v, y) => expect(law[y]).toBeCloseTo(v / total, 12));
   });
 
   it('can recover a token the cloud did not report when the private q favours it (K = 1)', () => {
-    const favoured = Float64Array.from([0.01, 0.01, 0.97, 0.01]);
-    const correction = correctionFor(0, 1);
-    expect(correction.ids).not.toContain(2);
-    const dist = recoveryDistribution({
-      correction,
+    const favoured = Float64Array.from([0.01, 0.01, 0.01, 0.97]);
+    const law = recoveryDistribution({
+      correction: correctionFor(null, 1),
       q: favoured,
-      rejectedToken: 0,
-      sampling: { ...sampling, topK: 1 },
+      s,
+      rejectedToken: null,
+      sampling,
     });
-    expect(dist[2]).toBeGreaterThan(0.5);
+    expect(law[3]).toBeGreaterThan(0.5);
   });
 
-  it('refuses a q that is not a distribution, and a rejected token missing from the support', () => {
-    const correction = correctionFor(3);
+  it('draws one u and inverts the law at it, reproducibly', () => {
+    const input = { correction: correctionFor(null), q, s, rejectedToken: null, sampling };
+    const rng = createRng(5);
+    const draws = Array.from({ length: 20 }, () =>
+      recoverToken({ ...input, uniform: () => rng.uniform() }),
+    );
+    const again = createRng(5);
+    expect(
+      Array.from({ length: 20 }, () => recoverToken({ ...input, uniform: () => again.uniform() })),
+    ).toEqual(draws);
+  });
+
+  it('refuses bad input with a coded error', () => {
+    const good = { correction: correctionFor(3), q, s, rejectedToken: 3, sampling };
     expect(() =>
-      recoverToken({
-        correction,
-        q: Float64Array.from([0.5, 0.5, 0.5, 0.5]),
-        rejectedToken: 3,
-        sampling,
-        uniform: () => 0,
-      }),
+      recoveryDistribution({ ...good, q: Float64Array.from([0.5, 0.5, 0.5, 0.5]) }),
     ).toThrow(expect.objectContaining({ code: 'invalid_distribution' }));
     expect(() =>
-      recoverToken({
-        correction: correctionFor(null, 1),
-        q,
-        rejectedToken: 2,
-        sampling,
-        uniform: () => 0,
-      }),
+      recoveryDistribution({ ...good, correction: correctionFor(null, 1), rejectedToken: 2 }),
     ).toThrow(expect.objectContaining({ code: 'invalid_correction' }));
     expect(() =>
-      recoveryDistribution({
-        correction,
-        q,
-        rejectedToken: 3,
-        sampling: { ...sampling, temperature: 0 },
-      }),
+      recoveryDistribution({ ...good, sampling: { ...sampling, temperature: 0 } }),
     ).toThrow(expect.objectContaining({ code: 'invalid_sampling' }));
+  });
+});
+
+describe('sampledCommit', () => {
+  const position = (token: number | null, topK = V) => ({
+    correction: correctionFor(token, topK),
+    q,
+    s,
+  });
+
+  it('keeps a draft token when u < min(1, π/q), and draws the bonus from π after a full draft', () => {
+    const pi = fusionTarget(p, q, s, 1);
+    const a0 = Math.min(1, pi[0]! / q[0]!);
+    const draws = [a0 / 2, 0.1];
+    const commit = sampledCommit([0], [position(0), position(null)], sampling, () =>
+      draws.shift()!,
+    );
+    expect(commit.agreed).toBe(1);
+    expect(commit.tokens[0]).toBe(0);
+    expect(commit.tokens).toHaveLength(2);
+    expect(commit.lastUniform).toBe(0.1);
+  });
+
+  it('rejects at the first u ≥ a and commits one recovered token there', () => {
+    const pi = fusionTarget(p, q, s, 1);
+    const a3 = Math.min(1, pi[3]! / q[3]!);
+    expect(a3).toBeLessThan(1);
+    const draws = [a3 + (1 - a3) / 2, 0.3];
+    const commit = sampledCommit([3, 0], [position(3), position(0), position(null)], sampling, () =>
+      draws.shift()!,
+    );
+    expect(commit.agreed).toBe(0);
+    expect(commit.tokens).toHaveLength(1);
+  });
+
+  it('always rejects a draft outside the target top-K (the device cannot know p there)', () => {
+    const draws = [0, 0.5];
+    const commit = sampledCommit([3], [position(3, 1), position(null, 1)], sampling, () =>
+      draws.shift()!,
+    );
+    expect(commit.agreed).toBe(0);
+  });
+
+  it('needs one correction per draft token plus the bonus', () => {
+    expect(() => sampledCommit([0, 1], [position(0)], sampling, () => 0.5)).toThrow(
+      expect.objectContaining({ code: 'invalid_correction' }),
+    );
   });
 });

@@ -2,7 +2,6 @@
 // input with a MathInputError that names the field, instead of returning NaN.
 
 import { MathInputError } from './errors.ts';
-import type { SamplingParams } from './types.ts';
 
 /** How far a distribution's sum may drift from 1 (float32 logits summed over 150k tokens). */
 const SUM_TOLERANCE = 1e-3;
@@ -50,19 +49,6 @@ export function assertSameLength(a: ArrayLike<number>, b: ArrayLike<number>, nam
       `${names} must have the same length, got ${a.length} and ${b.length}`,
     );
   }
-}
-
-export function assertSampling(sampling: SamplingParams): void {
-  const { temperature, alpha, leniency, tau, topK } = sampling;
-  const bad = (field: string, rule: string, value: number): never => {
-    throw new MathInputError('invalid_sampling', `sampling.${field} must be ${rule}, got ${value}`);
-  };
-  if (!Number.isFinite(temperature) || temperature < 0)
-    bad('temperature', 'finite and ≥ 0', temperature);
-  if (!Number.isFinite(alpha) || alpha < 0) bad('alpha', 'finite and ≥ 0', alpha);
-  if (!Number.isFinite(leniency) || leniency <= 0) bad('leniency', 'finite and > 0', leniency);
-  if (!Number.isFinite(tau) || tau <= 0) bad('tau', 'finite and > 0', tau);
-  if (!Number.isInteger(topK) || topK < 1) bad('topK', 'an integer ≥ 1', topK);
 }
 
 /** A natural-log probability: finite or -Infinity, and not above 0 beyond rounding. */

@@ -3,7 +3,8 @@
 
 import type { Clock } from './clock.ts';
 
-export type GenerationMethod = 'specsteer' | 'cloud-only' | 'local-only' | 'token-fusion';
+export type GenerationMethod =
+  'specsteer' | 'cloud-only' | 'local-only' | 'token-fusion' | 'exact-fusion';
 
 export interface RunMetrics {
   method: GenerationMethod;

@@ -7,18 +7,25 @@ import type { CloseReason, ErrorCode } from '@specsteer/protocol';
 export interface RoundVerifiedEvent {
   /** Draft tokens in the round (k). */
   drafted: number;
-  /** Draft tokens accepted. */
-  accepted: number;
-  /** Wall time of target and reference scoring (run concurrently). */
+  /** Wall time of the target's scoring pass. */
   scoreMs: number;
-  /** Wall time of the ratio test and correction, outside the models. */
+  /** Wall time of building the corrections, outside the model. */
   verifyMs: number;
-  /** Whether the round ended the session (stop token or maxTokens). */
+}
+
+/** What the device kept of a round, learned from the next frame's `committed`. */
+export interface TokensCommittedEvent {
+  /** Draft tokens of that round (k). */
+  drafted: number;
+  /** How many of them the device kept (its acceptance test or greedy agreement). */
+  kept: number;
+  /** Whether they ended the session (stop token or maxTokens). */
   finished: boolean;
 }
 
 export interface ConversationHooks {
   roundVerified?(event: RoundVerifiedEvent): void;
+  tokensCommitted?(event: TokensCommittedEvent): void;
   /** Every error frame sent, by code and scope. */
   error?(event: { code: ErrorCode; scope: 'connection' | 'session' | 'message' }): void;
   sessionOpened?(event: { resumed: boolean }): void;

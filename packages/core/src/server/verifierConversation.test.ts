@@ -14,7 +14,6 @@ import type { ConversationReply } from './verifierConversation.ts';
 
 const V = 16;
 const p = randomNgramTable({ vocabSize: V, seed: 1 });
-const s = randomNgramTable({ vocabSize: V, seed: 2 });
 const LIMITS = {
   maxDraftTokens: 4,
   maxPromptTokens: 20,
@@ -36,12 +35,17 @@ const open = (sessionId: string, extra: object = {}) => ({
   sampling,
   ...extra,
 });
-const draft = (sessionId: string, round: number, tokens: number[], committed?: number) => ({
+const draft = (
+  sessionId: string,
+  round: number,
+  tokens: number[],
+  committed?: number | number[],
+) => ({
   type: 'draft',
   sessionId,
   round,
   tokens,
-  ...(committed !== undefined && { committed }),
+  ...(committed !== undefined && { committed: [committed].flat() }),
 });
 
 /** A conversation driven with text frames, as the app drives it. */
@@ -55,12 +59,13 @@ function harness(
   const events: { kind: string; data: unknown }[] = [];
   const hooks: ConversationHooks = {
     roundVerified: (e) => events.push({ kind: 'round', data: e }),
+    tokensCommitted: (e) => events.push({ kind: 'committed', data: e }),
     error: (e) => events.push({ kind: 'error', data: e }),
     sessionOpened: (e) => events.push({ kind: 'opened', data: e }),
     sessionClosed: (e) => events.push({ kind: 'closed', data: e }),
     internalError: (e) => events.push({ kind: 'internal', data: String(e) }),
   };
-  const verifier = tableVerifier({ vocabSize: V, target: p, reference: s, limits: LIMITS, hooks });
+  const verifier = tableVerifier({ vocabSize: V, target: p, limits: LIMITS, hooks });
   const conversation = verifier.newConversation({
     ...(options.target && { target: options.target }),
     ...(options.authenticate && { authenticate: options.authenticate }),
@@ -95,7 +100,7 @@ function expectError(message: ServerMessage, code: ErrorCode, sessionId?: string
 }
 
 describe('VerifierConversation: the happy path', () => {
-  it('welcomes, opens, verifies rounds with the piggybacked token, and closes', async () => {
+  it('welcomes, opens, answers each draft with k+1 corrections, takes the committed tokens, and closes', async () => {
     const h = harness();
     const welcome = await h.one(hello);
     expect(welcome).toMatchObject({
@@ -111,18 +116,25 @@ describe('VerifierConversation: the happy path', () => {
     const v0 = await h.one(draft('a', 0, [1, 2, 3]));
     expect(v0).toMatchObject({ type: 'verdict', sessionId: 'a', round: 0 });
     const verdict = v0 as Extract<ServerMessage, { type: 'verdict' }>;
-    expect(verdict.committedTokens).toBe(verdict.accepted);
-    expect(verdict.correction?.position).toBe(verdict.accepted);
+    expect(verdict.committedTokens).toBe(0);
+    expect(verdict.corrections?.map((c) => c.position)).toEqual([0, 1, 2, 3]);
+    // Each correction carries the draft token at its position, and a tail sample (temperature 1).
+    verdict.corrections!.slice(0, 3).forEach((c, i) => expect(c.ids).toContain([1, 2, 3][i]));
+    expect(verdict.corrections!.every((c) => typeof c.tailSample === 'number')).toBe(true);
     expect(verdict.timing?.scoreMs).toBeGreaterThanOrEqual(0);
-    const v1 = (await h.one(draft('a', 1, [4], 9))) as Extract<ServerMessage, { type: 'verdict' }>;
-    expect(v1.committedTokens).toBe(verdict.accepted + 1 + v1.accepted);
-    expect(await h.one({ type: 'close', sessionId: 'a', committed: 2 })).toMatchObject({
+    // The device kept 1 and 2, then committed 9.
+    const v1 = (await h.one(draft('a', 1, [4], [1, 2, 9]))) as Extract<
+      ServerMessage,
+      { type: 'verdict' }
+    >;
+    expect(v1.committedTokens).toBe(3);
+    expect(v1.corrections).toHaveLength(2);
+    expect(await h.one({ type: 'close', sessionId: 'a', committed: [4, 2] })).toMatchObject({
       type: 'closed',
       reason: 'client',
-      committedTokens: v1.committedTokens + 1,
+      committedTokens: 5,
     });
     expect(h.verifier.targetScorer.openSessions).toBe(0);
-    expect(h.verifier.referenceScorer.openSessions).toBe(0);
   });
 
   it('tokenizes a chat prompt with the backend and answers ping with pong', async () => {
@@ -136,60 +148,43 @@ describe('VerifierConversation: the happy path', () => {
     expect(await h.one({ type: 'ping', nonce: 'n1' })).toEqual({ type: 'pong', nonce: 'n1' });
   });
 
-  it('ends a session with finish "stop" when an accepted token or the piggybacked token is a stop token', async () => {
-    const always = new TableScorer({
-      vocabSize: V,
-      table: () => Float64Array.from({ length: V }, (_, i) => (i === 15 ? 1 : 0)),
-    });
-    const h = harness({ target: always });
+  it('ends a session with finish "stop" when a committed token is a stop token', async () => {
+    const h = harness();
     await h.one(hello);
     await h.one(open('a'));
-    // p puts all mass on the stop token 15, so a draft of it is accepted whatever s says.
-    const verdict = (await h.one(draft('a', 0, [15, 1]))) as Extract<
-      ServerMessage,
-      { type: 'verdict' }
-    >;
-    expect(verdict).toMatchObject({
-      accepted: 1,
+    const v0 = (await h.one(draft('a', 0, [15, 1]))) as Extract<ServerMessage, { type: 'verdict' }>;
+    expect(v0.finish).toBeNull();
+    // The device kept the drafted stop token: the session is over, nothing is scored.
+    expect(await h.one(draft('a', 1, [2], [15]))).toMatchObject({
       finish: 'stop',
-      correction: null,
+      corrections: null,
       committedTokens: 1,
     });
-    expectError(await h.one(draft('a', 1, [1])), ErrorCode.SESSION_FINISHED, 'a');
+    expectError(await h.one(draft('a', 2, [1])), ErrorCode.SESSION_FINISHED, 'a');
+  });
 
-    await h.one(open('b'));
-    const v0 = (await h.one(draft('b', 0, [3]))) as Extract<ServerMessage, { type: 'verdict' }>;
-    expect(v0.finish).toBeNull();
-    expect(await h.one(draft('b', 1, [], 15))).toMatchObject({
-      finish: 'stop',
-      accepted: 0,
-      correction: null,
+  it('ends a session with finish "length" when the committed tokens reach maxTokens', async () => {
+    const h = harness();
+    await h.one(hello);
+    await h.one(open('b', { sampling: { ...sampling, maxTokens: 2, stopTokens: [] } }));
+    expect(await h.one(draft('b', 0, [1]))).toMatchObject({ finish: null, committedTokens: 0 });
+    expect(await h.one(draft('b', 1, [], [1, 4]))).toMatchObject({
+      finish: 'length',
+      committedTokens: 2,
     });
   });
 
-  it('ends a session with finish "length" at maxTokens, by accepted drafts or by the piggybacked token', async () => {
-    // p = s: every ratio is 1, so every draft token is accepted.
-    const h = harness({ target: new TableScorer({ vocabSize: V, table: s }) });
+  it('refuses committed tokens that are not a prefix of the last draft plus one, or that run past the end', async () => {
+    const h = harness();
     await h.one(hello);
-    await h.one(open('a', { sampling: { ...sampling, maxTokens: 2, stopTokens: [] } }));
-    expect(await h.one(draft('a', 0, [1, 2]))).toMatchObject({
-      accepted: 2,
-      finish: 'length',
-      correction: null,
-      committedTokens: 2,
-    });
-
-    await h.one(open('b', { sampling: { ...sampling, maxTokens: 2, stopTokens: [] } }));
-    expect(await h.one(draft('b', 0, [1]))).toMatchObject({
-      accepted: 1,
-      finish: null,
-      committedTokens: 1,
-    });
-    expect(await h.one(draft('b', 1, [], 4))).toMatchObject({
-      accepted: 0,
-      finish: 'length',
-      committedTokens: 2,
-    });
+    await h.one(open('a'));
+    await h.one(draft('a', 0, [1, 2]));
+    const wrong = await h.one(draft('a', 1, [3], [2, 5]));
+    expectError(wrong, ErrorCode.INVALID_MESSAGE, 'a');
+    expect((wrong as { message: string }).message).toMatch(/prefix of round 0's draft/);
+    await h.one(open('b'));
+    await h.one(draft('b', 0, [15, 1]));
+    expectError(await h.one(draft('b', 1, [], [15, 1, 2])), ErrorCode.INVALID_MESSAGE, 'b');
   });
 });
 
@@ -422,19 +417,26 @@ describe('VerifierConversation: every protocol error, provoked by its cause', ()
     await h.one(open('a'));
     await h.one(draft('a', 0, [1, 2]));
     await h.one(draft('a', 5, [1]));
+    await h.one(open('b'));
+    await h.one(draft('b', 0, [1, 2]));
+    await h.one(draft('b', 1, [], [1, 7]));
     const kinds = h.events.map((e) => e.kind);
-    expect(kinds).toEqual(['opened', 'round', 'error', 'closed']);
-    const round = h.events[1]!.data as Record<string, unknown>;
-    expect(Object.keys(round).sort()).toEqual([
-      'accepted',
-      'drafted',
-      'finished',
-      'scoreMs',
-      'verifyMs',
+    expect(kinds).toEqual([
+      'opened',
+      'round',
+      'error',
+      'closed',
+      'opened',
+      'round',
+      'committed',
+      'round',
     ]);
-    expect(round).toMatchObject({ drafted: 2, finished: false });
+    const round = h.events[1]!.data as Record<string, unknown>;
+    expect(Object.keys(round).sort()).toEqual(['drafted', 'scoreMs', 'verifyMs']);
+    expect(round).toMatchObject({ drafted: 2 });
     expect(h.events[2]!.data).toEqual({ code: 'OUT_OF_ORDER_ROUND', scope: 'session' });
     expect(h.events[3]!.data).toEqual({ reason: 'error', outputTokens: expect.any(Number) });
+    expect(h.events[6]!.data).toEqual({ drafted: 2, kept: 1, finished: false });
   });
 });
 

@@ -1,8 +1,9 @@
 // One connection's conversation with a device, as pure core code: the
 // verifier app parses frames, hands messages here, and sends back what this
 // returns. It enforces the protocol's rules with its error codes, keeps one
-// ScoringSession per model per session (llama.cpp keeps the KV cache there)
-// and never lets one session's failure touch another's.
+// ScoringSession of the target per session (llama.cpp keeps the KV cache
+// there) and never lets one session's failure touch another's. The device
+// computes s itself: the server runs only the target model.
 
 import {
   ErrorCode,
@@ -26,23 +27,21 @@ import {
 } from '@specsteer/protocol';
 import { ChatTemplateError } from '../chat/offlineTemplate.ts';
 import type { Scorer, ScoringSession, TokenId } from '../engine.ts';
-import type { Correction, SamplingParams } from '../math/types.ts';
+import type { ServerCorrection } from '../math/verify.ts';
+import type { SamplingParams } from '../math/types.ts';
 import { monotonicClock, type Clock } from '../metrics/clock.ts';
 import { rngStream } from '../rng.ts';
 import type { ConversationHooks } from './conversationHooks.ts';
-import { verifyRound } from './verifyRound.ts';
+import { scoreRound } from './scoreRound.ts';
 
 export interface ModelInfo {
   family: string;
   target: string;
-  reference: string;
 }
 
 export interface VerifierConversationOptions {
   /** The large cloud model p. */
   target: Scorer;
-  /** The public copy of the small model s. */
-  reference: Scorer;
   model: ModelInfo;
   /** This server's tokenizer fingerprint (core's fingerprintTokenizer). */
   tokenizerFingerprint: string;
@@ -72,14 +71,17 @@ interface ServerSession {
   readonly id: string;
   readonly prompt: readonly TokenId[];
   readonly sampling: Sampling;
-  readonly params: SamplingParams;
+  readonly params: Omit<SamplingParams, 'alpha'>;
   readonly stopTokens: ReadonlySet<TokenId>;
   readonly targetScoring: ScoringSession;
-  readonly referenceScoring: ScoringSession;
   output: TokenId[];
   nextRound: number;
-  /** Whether the next draft must carry the token recovered from the last verdict. */
-  awaitingCommitted: boolean;
+  /**
+   * What the next draft's `committed` must continue, when the last verdict
+   * left the device tokens to commit: the draft tokens it may keep, then
+   * exactly one more.
+   */
+  awaitingCommitted: { draft: TokenId[] } | null;
   finish: FinishReason | null;
   lastActivity: number;
 }
@@ -317,27 +319,17 @@ export class VerifierConversation {
       }
       const output = message.type === 'resume' ? [...message.committedTokens] : [];
       const stopTokens = new Set(sampling.stopTokens);
-      const [targetScoring, referenceScoring] = await openBoth(
-        this.options.target,
-        this.options.reference,
-      );
+      const targetScoring = await this.options.target.openSession();
       const session: ServerSession = {
         id: sessionId,
         prompt,
         sampling,
-        params: {
-          temperature: sampling.temperature,
-          alpha: sampling.alpha,
-          leniency: sampling.leniency,
-          tau: sampling.tau,
-          topK: sampling.topK,
-        },
+        params: { temperature: sampling.temperature, topK: sampling.topK },
         stopTokens,
         targetScoring,
-        referenceScoring,
         output,
         nextRound: message.type === 'resume' ? message.round : 0,
-        awaitingCommitted: false,
+        awaitingCommitted: null,
         finish: output.some((t) => stopTokens.has(t))
           ? 'stop'
           : output.length >= sampling.maxTokens
@@ -378,93 +370,126 @@ export class VerifierConversation {
         { expected: session.nextRound },
       );
     }
-    if (session.awaitingCommitted !== (draft.committed !== undefined)) {
-      throw new SpecSteerError(
-        ErrorCode.OUT_OF_ORDER_ROUND,
-        session.awaitingCommitted
-          ? `draft.committed is missing: round ${draft.round} must carry the token recovered from round ${draft.round - 1}`
-          : `draft.committed is present, but no recovered token is due (round 0, or right after resume)`,
-        { expected: session.nextRound, committedExpected: session.awaitingCommitted },
-      );
-    }
+    const { output, finish: early } = this.withCommitted(session, draft.committed, 'draft');
     const { maxTokens } = session.sampling;
-    const output =
-      draft.committed === undefined ? session.output : [...session.output, draft.committed];
     const room = maxTokens - output.length;
-    if (draft.tokens.length > room) {
+    if (early === null && draft.tokens.length > room) {
       throw new SpecSteerError(
         ErrorCode.DRAFT_TOO_LONG,
         `draft.tokens: ${draft.tokens.length} tokens, but only ${room} fit before maxTokens ${maxTokens}`,
         { room, maxTokens },
       );
     }
-    // The piggybacked token may itself end the session; nothing is scored then.
-    const early: FinishReason | null =
-      draft.committed !== undefined && session.stopTokens.has(draft.committed)
-        ? 'stop'
-        : room === 0
-          ? 'length'
-          : null;
+    // The committed tokens may themselves end the session; nothing is scored then.
     if (early !== null) {
-      this.applyRound(session, output, early);
-      return this.verdict(session, draft.round, 0, null, early);
+      this.applyRound(session, output, early, null);
+      return this.verdict(session, draft.round, null, early);
     }
-
     const sequence = [...session.prompt, ...output, ...draft.tokens];
     const from = session.prompt.length + output.length;
     const scoreStart = this.now();
-    const [target, reference] = await Promise.all([
-      session.targetScoring.score(sequence, from, session.params.topK),
-      session.referenceScoring.score(sequence, from, session.params.topK),
-    ]);
+    const target = await session.targetScoring.score(sequence, from, {
+      topK: session.params.topK,
+      temperature: session.params.temperature,
+    });
     const verifyStart = this.now();
-    const outcome = verifyRound({
+    const corrections = scoreRound({
       draft: draft.tokens,
       target,
-      reference,
-      sampling: session.params,
+      topK: session.params.topK,
       vocabSize: this.options.vocabSize,
+      temperature: session.params.temperature,
       uniform: uniformOf(session.sampling.seed, draft.round),
-      outputLength: output.length,
-      maxTokens,
-      stopTokens: session.stopTokens,
     });
     const verifyEnd = this.now();
-    this.applyRound(
-      session,
-      [...output, ...draft.tokens.slice(0, outcome.accepted)],
-      outcome.finish,
-    );
+    this.applyRound(session, output, null, draft.tokens);
     this.hooks.roundVerified?.({
       drafted: draft.tokens.length,
-      accepted: outcome.accepted,
       scoreMs: verifyStart - scoreStart,
       verifyMs: verifyEnd - verifyStart,
-      finished: outcome.finish !== null,
     });
-    return this.verdict(
-      session,
-      draft.round,
-      outcome.accepted,
-      outcome.correction,
-      outcome.finish,
-      verifyStart - scoreStart,
-    );
+    return this.verdict(session, draft.round, corrections, null, verifyStart - scoreStart);
+  }
+
+  /**
+   * The output after the device's committed tokens, checked against what the
+   * last verdict allows: a prefix of that round's draft (the tokens the
+   * device kept), then one more. A stop token among them ends the session
+   * (nothing may follow it); so does maxTokens.
+   */
+  private withCommitted(
+    session: ServerSession,
+    committed: readonly TokenId[] | undefined,
+    where: 'draft' | 'close',
+  ): { output: TokenId[]; finish: FinishReason | null } {
+    const due = session.awaitingCommitted;
+    const path = `${where}.committed`;
+    if (due === null) {
+      if (committed !== undefined && committed.length > 0) {
+        throw new SpecSteerError(
+          ErrorCode.OUT_OF_ORDER_ROUND,
+          `${path} is present, but no tokens are due (round 0, or right after resume)`,
+          { expected: session.nextRound, committedExpected: false },
+        );
+      }
+      return { output: session.output, finish: null };
+    }
+    if (committed === undefined || committed.length === 0) {
+      throw new SpecSteerError(
+        ErrorCode.OUT_OF_ORDER_ROUND,
+        `${path} is missing: round ${session.nextRound} must carry the tokens committed after round ${session.nextRound - 1}'s verdict`,
+        { expected: session.nextRound, committedExpected: true },
+      );
+    }
+    const taken = committed.length - 1;
+    if (taken > due.draft.length || committed.slice(0, taken).some((t, i) => t !== due.draft[i])) {
+      throw new SpecSteerError(
+        ErrorCode.INVALID_MESSAGE,
+        `${path}: expected a prefix of round ${session.nextRound - 1}'s draft and one more token`,
+        { path },
+      );
+    }
+    const output = [...session.output];
+    let finish: FinishReason | null = null;
+    for (const [i, token] of committed.entries()) {
+      output.push(token);
+      if (session.stopTokens.has(token) || output.length >= session.sampling.maxTokens) {
+        if (i < committed.length - 1) {
+          throw new SpecSteerError(
+            ErrorCode.INVALID_MESSAGE,
+            `${path}: tokens follow the end of the generation (a stop token or maxTokens) at index ${i}`,
+            { path },
+          );
+        }
+        finish = session.stopTokens.has(token) ? 'stop' : 'length';
+      }
+    }
+    this.hooks.tokensCommitted?.({
+      drafted: due.draft.length,
+      kept: taken,
+      finished: finish !== null,
+    });
+    return { output, finish };
   }
 
   /** Only after scoring succeeded: a failed round leaves the session as it was, so the client can retry it. */
-  private applyRound(session: ServerSession, output: TokenId[], finish: FinishReason | null): void {
+  private applyRound(
+    session: ServerSession,
+    output: TokenId[],
+    finish: FinishReason | null,
+    remainingDraft: TokenId[] | null,
+  ): void {
     session.output = output;
     session.nextRound++;
     session.finish = finish;
-    session.awaitingCommitted = finish === null;
+    session.awaitingCommitted =
+      finish === null && remainingDraft !== null ? { draft: remainingDraft } : null;
   }
 
   private verdict(
     session: ServerSession,
     round: number,
-    accepted: number,
-    correction: Correction | null,
+    corrections: ServerCorrection[] | null,
     finish: FinishReason | null,
     scoreMs?: number,
   ): ServerMessage {
@@ -472,8 +497,17 @@ export class VerifierConversation {
       type: 'verdict',
       sessionId: session.id,
       round,
-      accepted,
-      correction: correction === null ? null : { position: session.output.length, ...correction },
+      corrections:
+        corrections === null
+          ? null
+          : corrections.map((correction, i) => ({
+              position: session.output.length + i,
+              ids: correction.ids,
+              top: correction.top,
+              logprobs: correction.logprobs,
+              tail: correction.tail,
+              ...(correction.tailSample !== undefined && { tailSample: correction.tailSample }),
+            })),
       finish,
       committedTokens: session.output.length,
       ...(scoreMs !== undefined && { timing: { scoreMs } }),
@@ -482,8 +516,8 @@ export class VerifierConversation {
 
   private async close(message: Close): Promise<ServerMessage> {
     const session = this.sessionOf(message);
-    if (message.committed !== undefined && session.awaitingCommitted) {
-      session.output = [...session.output, message.committed];
+    if (session.finish === null && message.committed !== undefined) {
+      session.output = this.withCommitted(session, message.committed, 'close').output;
     }
     return this.closeSession(session, 'client');
   }
@@ -519,10 +553,7 @@ export class VerifierConversation {
   ): Promise<void> {
     if (this.sessions.get(session.id) !== session) return;
     this.sessions.delete(session.id);
-    const results = await Promise.allSettled([
-      session.targetScoring.close(),
-      session.referenceScoring.close(),
-    ]);
+    const results = await Promise.allSettled([session.targetScoring.close()]);
     for (const result of results) {
       if (result.status === 'rejected')
         this.hooks.internalError?.(result.reason, 'closing a scoring session');
@@ -584,18 +615,6 @@ export class VerifierConversation {
   private reply(messages: ServerMessage[]): ConversationReply {
     return { messages, endConnection: false };
   }
-}
-
-async function openBoth(
-  target: Scorer,
-  reference: Scorer,
-): Promise<[ScoringSession, ScoringSession]> {
-  const [t, r] = await Promise.allSettled([target.openSession(), reference.openSession()]);
-  if (t.status === 'fulfilled' && r.status === 'fulfilled') return [t.value, r.value];
-  // Release the half that opened, so a failing model leaks nothing.
-  if (t.status === 'fulfilled') await t.value.close().catch(() => undefined);
-  if (r.status === 'fulfilled') await r.value.close().catch(() => undefined);
-  throw t.status === 'rejected' ? t.reason : (r as PromiseRejectedResult).reason;
 }
 
 function uniformOf(seed: number, round: number): () => number {

@@ -19,13 +19,10 @@ export interface GenerationResult {
 export interface GenerationSampling {
   /** 0 = greedy. */
   temperature: number;
+  /** Seeds the server's verification stream (sent in `open`); the device's own streams use its secret. */
   seed: number;
   /** α of π ∝ p·(q/s)^α (default 1). */
   alpha?: number;
-  /** c of a = min(1, p/(s·c)) (default 1). */
-  leniency?: number;
-  /** Greedy threshold τ (default 1). */
-  tau?: number;
   /** K of the top-K correction. */
   topK: number;
   maxTokens: number;
@@ -37,8 +34,6 @@ export function withSamplingDefaults(sampling: GenerationSampling): Required<Gen
   return {
     ...sampling,
     alpha: sampling.alpha ?? 1,
-    leniency: sampling.leniency ?? 1,
-    tau: sampling.tau ?? 1,
     stopTokens: sampling.stopTokens ?? [],
   };
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { renderOfflinePrompt } from '../chat/offlineTemplate.ts';
+import { renderOfflinePrompt, renderPublicPrompt } from '../chat/offlineTemplate.ts';
 import type { Distribution } from '../engine.ts';
 import { randomNgramTable } from '../testing/probabilityTable.ts';
 import { TableDrafter } from '../testing/tableDrafter.ts';
@@ -36,7 +36,6 @@ describe('privacy boundary', () => {
     const verifier = tableVerifier({
       vocabSize: V,
       target: randomNgramTable({ vocabSize: V, seed: 1 }),
-      reference: randomNgramTable({ vocabSize: V, seed: 2 }),
     });
     const sent: string[] = [];
     let connections = 0;
@@ -53,7 +52,7 @@ describe('privacy boundary', () => {
     });
     const common = {
       connect,
-      contextTokens,
+      context: { device: contextTokens, public: byteTokenize(renderPublicPrompt(messages), V) },
       prompt: { messages },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: { temperature: 1, seed: 3, topK: 8, maxTokens: 40 },

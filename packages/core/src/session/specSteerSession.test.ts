@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { TokenId } from '../engine.ts';
 import { chooseDraftToken } from '../math/draft.ts';
-import { recoverToken } from '../math/recover.ts';
-import { verifyDraft } from '../math/verify.ts';
-import { rngStream } from '../rng.ts';
+import { greedyCommit, sampledCommit } from '../math/recover.ts';
+import { draftCorrections } from '../math/verify.ts';
+import { deviceSecretFromSeed, deviceStream, rngStream } from '../rng.ts';
 import { mixTables, randomNgramTable, type ProbabilityTable } from '../testing/probabilityTable.ts';
 import { TableDrafter } from '../testing/tableDrafter.ts';
 import { TableScorer } from '../testing/tableScorer.ts';
@@ -26,18 +26,19 @@ const CONTEXT = [...HISTORY, ...PUBLIC.slice(1)];
 
 /**
  * The same math applied directly, without transport, protocol or conversation:
- * what a session with this seed must produce.
+ * what a session with this seed must produce (the device secret derived from
+ * the seed, the server's tail stream from the seed).
  */
 async function referenceRun(sampling: Required<GenerationSampling>, k: number): Promise<TokenId[]> {
-  const drafter = new TableDrafter({ vocabSize: V, table: q });
+  const drafter = new TableDrafter({ vocabSize: V, table: q, reference: s });
   const target = await new TableScorer({ vocabSize: V, table: p }).openSession();
-  const reference = await new TableScorer({ vocabSize: V, table: s }).openSession();
-  await drafter.begin(CONTEXT);
+  await drafter.begin({ device: CONTEXT, public: PUBLIC });
+  const secret = deviceSecretFromSeed(sampling.seed);
   const output: TokenId[] = [];
   const stops = new Set(sampling.stopTokens);
   for (let round = 0; ; round++) {
     const room = sampling.maxTokens - output.length;
-    const draftRng = rngStream(sampling.seed, round, 'draft');
+    const draftRng = deviceStream(secret, round, 'draft');
     await drafter.commit(output);
     const block = await drafter.draft(
       Math.min(k, room),
@@ -47,29 +48,29 @@ async function referenceRun(sampling: Required<GenerationSampling>, k: number): 
     const sequence = [...PUBLIC, ...output, ...block.tokens];
     const from = PUBLIC.length + output.length;
     const verifyRng = rngStream(sampling.seed, round, 'verify');
-    const verdict = verifyDraft({
-      draft: block.tokens,
-      target: await target.score(sequence, from, sampling.topK),
-      reference: await reference.score(sequence, from, sampling.topK),
-      sampling,
-      vocabSize: V,
-      uniform: () => verifyRng.uniform(),
-    });
-    for (const token of block.tokens.slice(0, verdict.accepted)) {
+    const corrections = draftCorrections(
+      {
+        draft: block.tokens,
+        target: await target.score(sequence, from, sampling),
+        topK: sampling.topK,
+        vocabSize: V,
+      },
+      sampling.temperature === 0 ? null : () => verifyRng.uniform(),
+    );
+    const positions = corrections.map((correction, i) => ({
+      correction,
+      q: block.distributions[i]!,
+      s: block.references[i]!,
+    }));
+    const recoverRng = deviceStream(secret, round, 'recover');
+    const { tokens } =
+      sampling.temperature === 0
+        ? greedyCommit(block.tokens, positions, sampling.alpha)
+        : sampledCommit(block.tokens, positions, sampling, () => recoverRng.uniform());
+    for (const token of tokens) {
       output.push(token);
       if (stops.has(token) || output.length === sampling.maxTokens) return output;
     }
-    const recoverRng = rngStream(sampling.seed, round, 'recover');
-    const token = recoverToken({
-      correction: verdict.correction,
-      q: block.distributions[verdict.accepted]!,
-      rejectedToken:
-        verdict.accepted < block.tokens.length ? block.tokens[verdict.accepted]! : null,
-      sampling,
-      uniform: () => recoverRng.uniform(),
-    });
-    output.push(token);
-    if (stops.has(token) || output.length === sampling.maxTokens) return output;
   }
 }
 
@@ -81,8 +82,6 @@ function sampling(
     temperature: 1,
     seed,
     alpha: 1,
-    leniency: 1,
-    tau: 1,
     topK: V,
     maxTokens: 40,
     stopTokens: [STOP],
@@ -96,8 +95,8 @@ function session(options: {
   onLink?: (link: InMemoryLink) => void;
   pipeline?: boolean;
 }) {
-  const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
-  const drafter = new TableDrafter({ vocabSize: V, table: q });
+  const verifier = tableVerifier({ vocabSize: V, target: p });
+  const drafter = new TableDrafter({ vocabSize: V, table: q, reference: s });
   const connect = inMemoryTransportFactory(() => verifier.newConversation(), {
     ...(options.onLink && { onLink: options.onLink }),
   });
@@ -108,7 +107,8 @@ function session(options: {
       runSpecSteer({
         connect,
         drafter,
-        contextTokens: CONTEXT,
+        context: { device: CONTEXT, public: PUBLIC },
+        reproducible: true,
         prompt: { tokens: PUBLIC },
         tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
         sampling: options.sampling,
@@ -131,10 +131,10 @@ describe('SpecSteer session loop over the in-memory transport', () => {
     }
   });
 
-  it('matches the reference in greedy mode and with other k, α and c', async () => {
+  it('matches the reference in greedy mode and with other k, α, T and K', async () => {
     const cases: [Partial<GenerationSampling>, number][] = [
       [{ temperature: 0 }, 4],
-      [{ temperature: 0.7, alpha: 0.5, leniency: 2 }, 6],
+      [{ temperature: 0.7, alpha: 0.5 }, 6],
       [{ topK: 3 }, 2],
       [{}, 1],
     ];
@@ -188,11 +188,12 @@ describe('SpecSteer session loop over the in-memory transport', () => {
 
   it('counts network time from the link latency apart from drafting and verifying', async () => {
     const settings = sampling(8, { maxTokens: 12, stopTokens: [] });
-    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    const verifier = tableVerifier({ vocabSize: V, target: p });
     const result = await runSpecSteer({
       connect: inMemoryTransportFactory(() => verifier.newConversation(), { latencyMs: 5 }),
-      drafter: new TableDrafter({ vocabSize: V, table: q }),
-      contextTokens: CONTEXT,
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
+      reproducible: true,
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: settings,
@@ -211,7 +212,6 @@ describe('SpecSteer session loop over the in-memory transport', () => {
     const run = session({ sampling: sampling(9) });
     await run.run();
     expect(run.verifier.targetScorer.openSessions).toBe(0);
-    expect(run.verifier.referenceScorer.openSessions).toBe(0);
   });
 });
 
@@ -233,11 +233,12 @@ describe('pipelined drafting', () => {
 
   /** q = s = p: every draft is accepted, so the guess fails only on the bonus token. */
   const agreeing = (temperature: number, pipeline: boolean) => {
-    const verifier = tableVerifier({ vocabSize: V, target: s, reference: s });
+    const verifier = tableVerifier({ vocabSize: V, target: s });
     return runSpecSteer({
       connect: inMemoryTransportFactory(() => verifier.newConversation()),
       drafter: new TableDrafter({ vocabSize: V, table: s }),
-      contextTokens: CONTEXT,
+      context: { device: CONTEXT, public: PUBLIC },
+      reproducible: true,
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: sampling(5, { temperature, maxTokens: 60, stopTokens: [] }),
@@ -310,7 +311,7 @@ describe('reconnect and resume', () => {
     const settings = sampling(5, { maxTokens: 30, stopTokens: [] });
     const seen: number[] = [];
     let drafts = 0;
-    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    const verifier = tableVerifier({ vocabSize: V, target: p });
     const result = await runSpecSteer({
       connect: inMemoryTransportFactory(() => verifier.newConversation(), {
         // Cut the link on the server's reply to the 4th draft: the verdict is lost on the way back.
@@ -323,8 +324,9 @@ describe('reconnect and resume', () => {
             link.drop();
         },
       }),
-      drafter: new TableDrafter({ vocabSize: V, table: q }),
-      contextTokens: CONTEXT,
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
+      reproducible: true,
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: settings,
@@ -344,8 +346,9 @@ describe('reconnect and resume', () => {
         attempts++;
         throw Object.assign(new Error('connection refused'), { code: 'CONNECT_FAILED' });
       },
-      drafter: new TableDrafter({ vocabSize: V, table: q }),
-      contextTokens: CONTEXT,
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
+      reproducible: true,
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: sampling(1),
@@ -358,15 +361,16 @@ describe('reconnect and resume', () => {
   });
 
   it('does not retry a refusal that cannot succeed (tokenizer mismatch)', async () => {
-    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    const verifier = tableVerifier({ vocabSize: V, target: p });
     let attempts = 0;
     const run = runSpecSteer({
       connect: async () => {
         attempts++;
         return inMemoryTransportFactory(() => verifier.newConversation())();
       },
-      drafter: new TableDrafter({ vocabSize: V, table: q }),
-      contextTokens: CONTEXT,
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
+      reproducible: true,
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: 'some-other-tokenizer',
       sampling: sampling(1),
@@ -378,12 +382,13 @@ describe('reconnect and resume', () => {
 
   it('stops at the next round when the caller aborts, keeping what was committed', async () => {
     const controller = new AbortController();
-    const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+    const verifier = tableVerifier({ vocabSize: V, target: p });
     const seen: number[] = [];
     const run = runSpecSteer({
       connect: inMemoryTransportFactory(() => verifier.newConversation()),
-      drafter: new TableDrafter({ vocabSize: V, table: q }),
-      contextTokens: CONTEXT,
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
+      reproducible: true,
       prompt: { tokens: PUBLIC },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: sampling(2, { maxTokens: 40, stopTokens: [] }),

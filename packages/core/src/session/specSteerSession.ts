@@ -1,11 +1,14 @@
-// The session loop as the device runs it (docs/design.md §2, protocol round
-// semantics): draft k tokens with the private context → the cloud verifies
-// them on public data → commit the accepted prefix → recover one token from
-// the correction with the q the drafter already computed → repeat. The
-// recovered token rides on the next `draft`. When the connection drops, the
-// loop reconnects (any replica) and resumes from the public prompt and the
-// committed tokens; randomness comes from streams named by (seed, round,
-// purpose), so a resumed run emits exactly what an uninterrupted one would.
+// The session loop as the device runs it (docs/design.md, protocol round
+// semantics): draft k tokens with the private context, with s on the public
+// context alongside → the cloud verifies them on public data → commit the
+// accepted prefix → recover one token from the correction with the q and s
+// the drafter already computed (greedy mode: commit the prefix that is argmax
+// π, then argmax π) → repeat. The device's tokens ride on the next `draft`.
+// When the connection drops, the loop reconnects (any replica) and resumes
+// from the public prompt and the committed tokens. The device's randomness
+// comes from streams keyed by its secret and the round, the server's from the
+// session seed and the round, so a resumed run emits exactly what an
+// uninterrupted one would, and the server cannot replay the device.
 
 import {
   ErrorCode,
@@ -19,14 +22,14 @@ import {
   type ServerMessage,
   type Verdict,
 } from '@specsteer/protocol';
-import type { DraftBlock, Drafter, TokenId } from '../engine.ts';
+import type { DraftBlock, DraftContext, Drafter, TokenId } from '../engine.ts';
 import { argmax } from '../math/categorical.ts';
 import { chooseDraftToken } from '../math/draft.ts';
-import { recoverToken } from '../math/recover.ts';
-import type { SamplingParams } from '../math/types.ts';
+import { greedyCommit, sampledCommit, type RoundPosition } from '../math/recover.ts';
+import type { Correction, SamplingParams } from '../math/types.ts';
 import { monotonicClock, type Clock } from '../metrics/clock.ts';
 import { RunMetricsRecorder } from '../metrics/runMetrics.ts';
-import { rngStream } from '../rng.ts';
+import { deviceSecretFromSeed, deviceStream, newDeviceSecret, type DeviceSecret } from '../rng.ts';
 import {
   TransportClosedError,
   type ClientTransport,
@@ -37,7 +40,12 @@ import {
   type GenerationResult,
   type GenerationSampling,
 } from './generationResult.ts';
-import { recoveredOrigin, type CommittedToken, type TokenOrigin } from './tokenOrigin.ts';
+import {
+  greedyOrigin,
+  recoveredOrigin,
+  type CommittedToken,
+  type TokenOrigin,
+} from './tokenOrigin.ts';
 
 export type PublicPrompt = { messages: ChatMessage[] } | { tokens: TokenId[] };
 
@@ -56,10 +64,11 @@ export interface SpecSteerSessionOptions {
   connect: TransportFactory;
   drafter: Drafter;
   /**
-   * The device's whole context, tokenized: BOS, private history, then the
-   * public prompt (renderOfflinePrompt). Never sent anywhere.
+   * The device's context (BOS, private history, then the public prompt —
+   * never sent anywhere) and the public context the cloud scores (BOS and
+   * the public prompt), both tokenized.
    */
-  contextTokens: readonly TokenId[];
+  context: DraftContext;
   /** What the cloud sees: the public prompt only. */
   prompt: PublicPrompt;
   /** The drafter's tokenizer fingerprint; the server must report the same. */
@@ -67,6 +76,13 @@ export interface SpecSteerSessionOptions {
   sampling: GenerationSampling;
   /** Draft tokens per round (k), further capped by the server and by maxTokens. 0 = token-level fusion. */
   draftTokens: number;
+  /**
+   * Keys the device's draft and recovery randomness; never sent. Default: a
+   * fresh secret from the platform's CSPRNG — or, when `reproducible` is set,
+   * one derived from sampling.seed (a replayable run: tests, benchmarks, --seed).
+   */
+  deviceSecret?: DeviceSecret;
+  reproducible?: boolean;
   apiKey?: string;
   sessionId?: string;
   reconnect?: ReconnectPolicy;
@@ -78,7 +94,7 @@ export interface SpecSteerSessionOptions {
   /** Every committed token, in order, exactly once. */
   onToken?(token: CommittedToken): void;
   /**
-   * Draft the next round while this round's verdict travels (docs/design.md §2,
+   * Draft the next round while this round's verdict travels (docs/design.md,
    * "drafting pipelined behind verification"): guess that the cloud accepts
    * the whole draft and that the bonus token is argmax q, and draft round r+1
    * after that guess with round r+1's own stream. The guess is used only when
@@ -147,6 +163,7 @@ class SpecSteerSession {
   private readonly options: SpecSteerSessionOptions;
   private readonly sampling: Required<GenerationSampling>;
   private readonly params: SamplingParams;
+  private readonly secret: DeviceSecret;
   private readonly stopTokens: ReadonlySet<TokenId>;
   private readonly sessionId: string;
   private readonly clock: Clock;
@@ -157,8 +174,8 @@ class SpecSteerSession {
   /** The output, as the device knows it: the truth that resume restores. */
   private readonly output: TokenId[] = [];
   private readonly origins: TokenOrigin[] = [];
-  /** The last recovered token, not yet told to the server (it rides on the next draft). */
-  private pendingRecovered: TokenId | null = null;
+  /** Tokens the device committed after the last verdict, not yet told to the server (they ride on the next draft). */
+  private pending: TokenId[] = [];
   private round = 0;
   private everOpened = false;
   private transport: ClientTransport | null = null;
@@ -170,8 +187,11 @@ class SpecSteerSession {
   constructor(options: SpecSteerSessionOptions) {
     this.options = options;
     this.sampling = withSamplingDefaults(options.sampling);
-    const { temperature, alpha, leniency, tau, topK } = this.sampling;
-    this.params = { temperature, alpha, leniency, tau, topK };
+    const { temperature, alpha, topK } = this.sampling;
+    this.params = { temperature, alpha, topK };
+    this.secret =
+      options.deviceSecret ??
+      (options.reproducible ? deviceSecretFromSeed(this.sampling.seed) : newDeviceSecret());
     this.stopTokens = new Set(this.sampling.stopTokens);
     this.sessionId = options.sessionId ?? newSessionId();
     this.clock = options.clock ?? monotonicClock;
@@ -193,7 +213,7 @@ class SpecSteerSession {
 
   async run(): Promise<GenerationResult> {
     const { drafter } = this.options;
-    await this.recorder.drafting(() => drafter.begin(this.options.contextTokens));
+    await this.recorder.drafting(() => drafter.begin(this.options.context));
     let failures = 0;
     let finish: FinishReason | null = null;
     try {
@@ -285,19 +305,17 @@ class SpecSteerSession {
         await this.expect(transport, 'opened');
       }
     });
-    // The server now holds every committed token, the last recovered one included.
+    // The server now holds every committed token, the device's last ones included.
     this.everOpened = true;
-    this.pendingRecovered = null;
+    this.pending = [];
   }
 
   private wireSampling() {
     const s = this.sampling;
+    // α and the device secret stay on the device; nothing here depends on the private context.
     return {
       temperature: s.temperature,
       seed: s.seed,
-      alpha: s.alpha,
-      leniency: s.leniency,
-      tau: s.tau,
       topK: s.topK,
       maxTokens: s.maxTokens,
       stopTokens: [...s.stopTokens],
@@ -310,23 +328,27 @@ class SpecSteerSession {
   private async step(): Promise<FinishReason | null> {
     const transport = this.transport!;
     const round = this.round;
+    // The device's own context is full: it ends the generation itself (the server never learns its size).
+    if (this.options.drafter.room(this.output.length) === 0) return 'length';
     const k = this.draftLength(this.output.length);
     const block: DraftBlock =
       this.takePrefetched(round) ??
       (await this.recorder.drafting(() => this.draftAfter(round, this.output)));
-    if (block.tokens.length > k || block.distributions.length !== block.tokens.length + 1) {
+    const n = block.tokens.length;
+    if (n > k || block.distributions.length !== n + 1 || block.references.length !== n + 1) {
       throw new SpecSteerError(
         ErrorCode.INTERNAL,
-        `the drafter returned ${block.tokens.length} tokens and ${block.distributions.length} distributions for k = ${k}; expected ≤ k tokens and one more distribution`,
+        `the drafter returned ${n} tokens, ${block.distributions.length} q and ${block.references.length} s for k = ${k}; expected ≤ k tokens and one more of each`,
       );
     }
+    const greedy = this.sampling.temperature === 0;
 
     const exchange = this.recorder.exchange(async () => {
       transport.send({
         type: 'draft',
         sessionId: this.sessionId,
         round,
-        ...(this.pendingRecovered !== null && { committed: this.pendingRecovered }),
+        ...(this.pending.length > 0 && { committed: [...this.pending] }),
         tokens: block.tokens,
       });
       return this.expectVerdict(transport, round);
@@ -342,64 +364,100 @@ class SpecSteerSession {
       this.prefetched = await speculation;
     }
 
-    const expectedLength = this.output.length + verdict.accepted;
-    if (verdict.accepted > block.tokens.length || verdict.committedTokens !== expectedLength) {
+    // `output` already holds the pending tokens the server appends first.
+    const corrections = verdict.corrections as Correction[] | null;
+    if (
+      verdict.committedTokens !== this.output.length ||
+      (corrections !== null && corrections.length !== n + 1)
+    ) {
       throw new SpecSteerError(
         ErrorCode.INTERNAL,
-        `verdict of round ${round} accepts ${verdict.accepted} of ${block.tokens.length} tokens with ${verdict.committedTokens} committed; expected ${expectedLength}`,
+        `verdict of round ${round} has ${verdict.committedTokens} committed and ${corrections?.length ?? 0} corrections; expected ${this.output.length} and ${n + 1}`,
       );
     }
-    this.recorder.round(block.tokens.length, verdict.accepted, verdict.timing?.scoreMs);
-    this.pendingRecovered = null;
+    this.pending = [];
     this.round = round + 1;
-    for (const token of block.tokens.slice(0, verdict.accepted)) this.commit(token, 'accepted');
     if (verdict.finish != null) return verdict.finish;
-    if (verdict.correction === null) {
+    if (corrections === null) {
       throw new SpecSteerError(
         ErrorCode.INTERNAL,
-        `verdict of round ${round} has neither a correction nor a finish`,
+        `verdict of round ${round} has neither corrections nor a finish`,
       );
     }
-
-    const correction = verdict.correction;
-    const rejected =
-      verdict.accepted < block.tokens.length ? block.tokens[verdict.accepted]! : null;
-    const recoverRng = rngStream(this.sampling.seed, round, 'recover');
-    const token = await this.recorder.drafting(() =>
-      recoverToken({
-        correction,
-        q: block.distributions[verdict.accepted]!,
-        rejectedToken: rejected,
-        sampling: this.params,
-        uniform: streamUniform(recoverRng),
-      }),
-    );
-    // A label for the UI, outside the algorithm: one more recovery with α = 0 (tokenOrigin.ts).
-    const origin = recoveredOrigin({
-      token,
+    const positions: RoundPosition[] = corrections.map((correction, i) => ({
       correction,
-      q: block.distributions[verdict.accepted]!,
-      rejectedToken: rejected,
-      sampling: this.params,
-      uniform: streamUniform(rngStream(this.sampling.seed, round, 'recover')),
-    });
-    this.commit(token, origin);
-    this.pendingRecovered = token;
-    if (this.stopTokens.has(token)) return 'stop';
-    if (this.output.length >= this.sampling.maxTokens) return 'length';
+      q: block.distributions[i]!,
+      s: block.references[i]!,
+    }));
+    const committed = await this.recorder.drafting(async () =>
+      greedy ? this.greedyTokens(block, positions) : this.sampledTokens(round, block, positions),
+    );
+    this.recorder.round(
+      n,
+      committed.filter((c) => c.origin === 'accepted').length,
+      verdict.timing?.scoreMs,
+    );
+    for (const { token, origin } of committed) {
+      this.commit(token, origin);
+      this.pending.push(token);
+      if (this.stopTokens.has(token)) return 'stop';
+      if (this.output.length >= this.sampling.maxTokens) return 'length';
+    }
     return null;
+  }
+
+  /** Sampled mode: speculative sampling against π̂ with the device's own stream, the last token labelled. */
+  private sampledTokens(
+    round: number,
+    block: DraftBlock,
+    positions: RoundPosition[],
+  ): { token: TokenId; origin: TokenOrigin }[] {
+    const rng = deviceStream(this.secret, round, 'recover');
+    const { tokens, agreed, lastUniform } = sampledCommit(
+      block.tokens,
+      positions,
+      this.params,
+      () => rng.uniform(),
+    );
+    const last = positions[agreed]!;
+    // A label for the UI, outside the algorithm: the same draw with α = 0 (tokenOrigin.ts).
+    const origin = recoveredOrigin({
+      token: tokens[agreed]!,
+      correction: last.correction,
+      q: last.q,
+      s: last.s,
+      rejectedToken: agreed < block.tokens.length ? block.tokens[agreed]! : null,
+      sampling: this.params,
+      uniform: () => lastUniform!,
+    });
+    return tokens.map((token, i) => ({ token, origin: i < agreed ? 'accepted' : origin }));
+  }
+
+  /** Greedy mode: the agreeing draft prefix, then argmax π where it disagreed (or the bonus). */
+  private greedyTokens(
+    block: DraftBlock,
+    positions: RoundPosition[],
+  ): { token: TokenId; origin: TokenOrigin }[] {
+    const { tokens, agreed } = greedyCommit(block.tokens, positions, this.params.alpha);
+    return tokens.map((token, i) => ({
+      token,
+      origin: i < agreed ? 'accepted' : greedyOrigin(positions[i]!, token),
+    }));
   }
 
   /** k for a round that starts at `outputLength`: the caller's k, the server's limit, the room left. */
   private draftLength(outputLength: number): number {
     const room = this.sampling.maxTokens - outputLength;
-    return Math.min(this.options.draftTokens, this.limits?.maxDraftTokens ?? Infinity, room);
+    return Math.max(
+      0,
+      Math.min(this.options.draftTokens, this.limits?.maxDraftTokens ?? Infinity, room),
+    );
   }
 
   /** Round `round`'s draft after `output`, with that round's own 'draft' stream. */
   private async draftAfter(round: number, output: readonly TokenId[]): Promise<DraftBlock> {
     const { drafter } = this.options;
-    const draftRng = rngStream(this.sampling.seed, round, 'draft');
+    const draftRng = deviceStream(this.secret, round, 'draft');
     await drafter.commit(output);
     return drafter.draft(
       this.draftLength(output.length),
@@ -419,7 +477,8 @@ class SpecSteerSession {
     const ends =
       (last !== undefined && this.stopTokens.has(last)) ||
       this.stopTokens.has(guess) ||
-      output.length >= this.sampling.maxTokens;
+      output.length >= this.sampling.maxTokens ||
+      this.options.drafter.room(output.length) === 0;
     if (ends) return null;
     try {
       const next = await this.recorder.drafting(() => this.draftAfter(round + 1, output));
@@ -510,7 +569,7 @@ class SpecSteerSession {
 
   // ── ending ─────────────────────────────────────────────────────────────
 
-  /** Tell the server we are done (with the last recovered token), best effort. */
+  /** Tell the server we are done (with the device's last tokens), best effort. */
   private async closeSession(): Promise<void> {
     const transport = this.transport;
     if (transport === null || transport.closed) return;
@@ -518,7 +577,7 @@ class SpecSteerSession {
       transport.send({
         type: 'close',
         sessionId: this.sessionId,
-        ...(this.pendingRecovered !== null && { committed: this.pendingRecovered }),
+        ...(this.pending.length > 0 && { committed: [...this.pending] }),
       } satisfies ClientMessageInput);
       const closed = (async () => {
         for (;;) {
@@ -559,10 +618,6 @@ function isRetryable(error: unknown): boolean {
   if (error instanceof TransportClosedError || error instanceof ReplyTimeoutError) return true;
   if (error instanceof SpecSteerError) return error.retryable;
   return (error as { code?: unknown } | null)?.code === 'CONNECT_FAILED';
-}
-
-function streamUniform(rng: { uniform(): number }): () => number {
-  return () => rng.uniform();
 }
 
 function describe(error: unknown): string {

@@ -17,12 +17,12 @@ async function origins(
   sampling: Partial<GenerationSampling>,
 ): Promise<TokenOrigin[]> {
   const all: TokenOrigin[] = [];
-  const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+  const verifier = tableVerifier({ vocabSize: V, target: p });
   for (let seed = 0; seed < 8; seed++) {
     const result = await runSpecSteer({
       connect: inMemoryTransportFactory(() => verifier.newConversation()),
-      drafter: new TableDrafter({ vocabSize: V, table: q }),
-      contextTokens: [0, 1, 2],
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: [0, 1, 2], public: [0, 1, 2] },
       prompt: { tokens: [0, 1, 2] },
       tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
       sampling: { temperature: 1, seed, topK: V, maxTokens: 30, ...sampling },

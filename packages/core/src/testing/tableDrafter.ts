@@ -1,27 +1,53 @@
-// A Drafter over an explicit table (tests and benchmarks): q after any context
-// is `table(context)`, so the loop runs with a known q.
+// A Drafter over explicit tables (tests and benchmarks): q after the device
+// context is `table(context)`, s after the public context is
+// `reference(context)` (the same table unless given), so the loop runs with
+// known q and s.
 
-import type { DraftBlock, Distribution, Drafter, TokenId } from '../engine.ts';
+import type { DraftBlock, DraftContext, Distribution, Drafter, TokenId } from '../engine.ts';
 import { ProbabilityTableError, lookUp, type ProbabilityTable } from './probabilityTable.ts';
+
+export interface TableDrafterOptions {
+  vocabSize: number;
+  /** q: the small model on the device context. */
+  table: ProbabilityTable;
+  /** s: the small model on the public context (default: `table`, as with a real model). */
+  reference?: ProbabilityTable;
+  /** Tokens the device context holds (default: unbounded). */
+  contextSize?: number;
+}
 
 export class TableDrafter implements Drafter {
   readonly vocabSize: number;
   private readonly table: ProbabilityTable;
-  private context: TokenId[] | null = null;
+  private readonly reference: ProbabilityTable;
+  private readonly contextSize: number;
+  private context: DraftContext | null = null;
   private committed: TokenId[] = [];
   /** Distributions looked up so far: what a real engine would spend decoding on. */
   evaluations = 0;
   disposed = false;
 
-  constructor(options: { vocabSize: number; table: ProbabilityTable }) {
+  constructor(options: TableDrafterOptions) {
     this.vocabSize = options.vocabSize;
     this.table = options.table;
+    this.reference = options.reference ?? options.table;
+    this.contextSize = options.contextSize ?? Infinity;
   }
 
-  async begin(contextTokens: readonly TokenId[]): Promise<void> {
+  async begin(context: DraftContext): Promise<void> {
     this.ensureUsable();
-    this.context = [...contextTokens];
+    if (context.device.length > this.contextSize) {
+      throw new RangeError(
+        `the device context is ${context.device.length} tokens; the drafter's context holds ${this.contextSize}`,
+      );
+    }
+    this.context = { device: [...context.device], public: [...context.public] };
     this.committed = [];
+  }
+
+  room(outputLength: number): number {
+    const { device } = this.started();
+    return Math.max(0, this.contextSize - device.length - outputLength);
   }
 
   async draft(
@@ -29,27 +55,39 @@ export class TableDrafter implements Drafter {
     choose: (q: Distribution) => TokenId,
     isStop: (token: TokenId) => boolean,
   ): Promise<DraftBlock> {
-    const prefix = this.started();
+    const context = this.started();
     if (!Number.isInteger(n) || n < 0) {
       throw new ProbabilityTableError(`draft length is ${n}; expected an integer ≥ 0`);
     }
-    const sequence = [...prefix, ...this.committed];
+    // Each drafted token needs room in the context for the position after it.
+    const limit = Math.min(n, Math.max(0, this.room(this.committed.length) - 1));
+    const sequence = [...context.device, ...this.committed];
     const tokens: TokenId[] = [];
     const distributions: Distribution[] = [];
     for (;;) {
-      const q = this.q(sequence);
+      const q = this.look(this.table, sequence);
       distributions.push(q);
-      if (tokens.length === n) break;
+      if (tokens.length === limit) break;
       const token = choose(q);
       tokens.push(token);
       sequence.push(token);
       if (isStop(token)) {
         // The interface promises q after the last draft token too.
-        distributions.push(this.q(sequence));
+        distributions.push(this.look(this.table, sequence));
         break;
       }
     }
-    return { tokens, distributions };
+    const samePrefix =
+      this.reference === this.table &&
+      context.device.length === context.public.length &&
+      context.device.every((t, i) => t === context.public[i]);
+    const publicPrefix = [...context.public, ...this.committed];
+    const references = samePrefix
+      ? distributions
+      : distributions.map((_, i) =>
+          this.look(this.reference, [...publicPrefix, ...tokens.slice(0, i)]),
+        );
+    return { tokens, distributions, references };
   }
 
   async commit(tokens: readonly TokenId[]): Promise<void> {
@@ -66,15 +104,15 @@ export class TableDrafter implements Drafter {
     return this.committed;
   }
 
-  private q(sequence: readonly TokenId[]): Distribution {
+  private look(table: ProbabilityTable, sequence: readonly TokenId[]): Distribution {
     this.evaluations++;
-    return lookUp(this.table, sequence, this.vocabSize);
+    return lookUp(table, sequence, this.vocabSize);
   }
 
-  private started(): TokenId[] {
+  private started(): DraftContext {
     this.ensureUsable();
     if (this.context === null) {
-      throw new ProbabilityTableError('draft/commit called before begin(contextTokens)');
+      throw new ProbabilityTableError('draft/commit called before begin(context)');
     }
     return this.context;
   }

@@ -33,7 +33,7 @@ describe('TableDrafter', () => {
   it('drafts from table(context ++ committed ++ drafted) and returns q after the last token', async () => {
     const table = randomNgramTable({ vocabSize: 6, seed: 11 });
     const drafter = new TableDrafter({ vocabSize: 6, table });
-    await drafter.begin([5, 1]);
+    await drafter.begin({ device: [5, 1], public: [5, 1] });
     await drafter.commit([2]);
     const block = await drafter.draft(3, argmax, () => false);
     expect(block.tokens).toHaveLength(3);
@@ -45,6 +45,25 @@ describe('TableDrafter', () => {
       sequence.push(token);
     });
     expect([...block.distributions[3]!]).toEqual([...table(sequence)]);
+    // No private part: s is q itself, the same arrays.
+    expect(block.references).toBe(block.distributions);
+  });
+
+  it('scores s on the public context at the same positions when the device context holds more', async () => {
+    const table = randomNgramTable({ vocabSize: 6, seed: 11, order: 100 });
+    const reference = randomNgramTable({ vocabSize: 6, seed: 12, order: 100 });
+    const drafter = new TableDrafter({ vocabSize: 6, table, reference, contextSize: 8 });
+    await drafter.begin({ device: [0, 4, 4, 1], public: [0, 1] });
+    await drafter.commit([2]);
+    const block = await drafter.draft(2, argmax, () => false);
+    expect(block.references).toHaveLength(3);
+    const [y1, y2] = block.tokens;
+    expect([...block.references[0]!]).toEqual([...reference([0, 1, 2])]);
+    expect([...block.references[2]!]).toEqual([...reference([0, 1, 2, y1!, y2!])]);
+    expect([...block.distributions[2]!]).toEqual([...table([0, 4, 4, 1, 2, y1!, y2!])]);
+    // 8 − 4 context − 1 committed = 3 tokens of room; a draft needs one position after its last token.
+    expect(drafter.room(1)).toBe(3);
+    expect((await drafter.draft(9, argmax, () => false)).tokens).toHaveLength(2);
   });
 
   it('stops after a stop token and keeps n + 1 distributions', async () => {
@@ -52,7 +71,7 @@ describe('TableDrafter', () => {
       vocabSize: 4,
       table: randomNgramTable({ vocabSize: 4, seed: 2 }),
     });
-    await drafter.begin([0]);
+    await drafter.begin({ device: [0], public: [0] });
     const block = await drafter.draft(
       5,
       () => 3,
@@ -80,7 +99,7 @@ describe('TableDrafter', () => {
         () => false,
       ),
     ).rejects.toThrow(/before begin/);
-    await drafter.begin([0]);
+    await drafter.begin({ device: [0], public: [0] });
     await expect(
       drafter.draft(
         1,
@@ -89,7 +108,7 @@ describe('TableDrafter', () => {
       ),
     ).rejects.toThrow(ProbabilityTableError);
     await drafter.dispose();
-    await expect(drafter.begin([0])).rejects.toThrow(/disposed/);
+    await expect(drafter.begin({ device: [0], public: [0] })).rejects.toThrow(/disposed/);
   });
 });
 
@@ -99,7 +118,7 @@ describe('TableScorer', () => {
     const scorer = new TableScorer({ vocabSize: 8, table });
     const session = await scorer.openSession();
     const tokens = [1, 2, 3, 4];
-    const scores = await session.score(tokens, 2, 3);
+    const scores = await session.score(tokens, 2, { topK: 3, temperature: 1 });
     expect(scores).toHaveLength(3);
     scores.forEach((score, i) => {
       const j = 2 + i;
@@ -113,7 +132,7 @@ describe('TableScorer', () => {
     expect(scorer.openSessions).toBe(1);
     await session.close();
     expect(scorer.openSessions).toBe(0);
-    await expect(session.score(tokens, 1, 1)).rejects.toThrow(/closed/);
+    await expect(session.score(tokens, 1, { topK: 1, temperature: 1 })).rejects.toThrow(/closed/);
   });
 
   it('refuses a `from` outside 1..length', async () => {
@@ -121,7 +140,11 @@ describe('TableScorer', () => {
       vocabSize: 3,
       table: randomNgramTable({ vocabSize: 3, seed: 1 }),
     }).openSession();
-    await expect(session.score([0, 1], 0, 1)).rejects.toThrow(/from position 0/);
-    await expect(session.score([0, 1], 3, 1)).rejects.toThrow(ProbabilityTableError);
+    await expect(session.score([0, 1], 0, { topK: 1, temperature: 1 })).rejects.toThrow(
+      /from position 0/,
+    );
+    await expect(session.score([0, 1], 3, { topK: 1, temperature: 1 })).rejects.toThrow(
+      ProbabilityTableError,
+    );
   });
 });

@@ -1,15 +1,12 @@
 // A Scorer over an explicit table (tests and benchmarks): the model's
-// distribution after any public context is `table(context)`.
+// distribution after any public context is `table(context)`, reported in full
+// (tempered exactly, with tail samples) like the llama.cpp backend.
 
-import type { PositionScore, Scorer, ScoringSession, TokenId } from '../engine.ts';
+import type { PositionScore, Scorer, ScoreOptions, ScoringSession, TokenId } from '../engine.ts';
+import { scoreFromDistribution, topIndices } from '../math/position-score.ts';
 import { ProbabilityTableError, lookUp, type ProbabilityTable } from './probabilityTable.ts';
 
-/** Indices of the `k` largest entries, highest first (ties by lower id). */
-export function topIndices(probs: ArrayLike<number>, k: number): number[] {
-  const ids = Array.from({ length: probs.length }, (_, i) => i);
-  ids.sort((a, b) => probs[b]! - probs[a]! || a - b);
-  return ids.slice(0, Math.max(0, Math.min(k, probs.length)));
-}
+export { topIndices };
 
 export class TableScorer implements Scorer {
   readonly vocabSize: number;
@@ -28,9 +25,9 @@ export class TableScorer implements Scorer {
     this.openSessions++;
     let closed = false;
     const session: ScoringSession = {
-      score: async (tokens, from, topK) => {
+      score: async (tokens, from, options) => {
         if (closed) throw new ProbabilityTableError('score called on a closed scoring session');
-        return this.score(tokens, from, topK);
+        return this.score(tokens, from, options);
       },
       close: async () => {
         if (!closed) {
@@ -42,7 +39,7 @@ export class TableScorer implements Scorer {
     return session;
   }
 
-  private score(tokens: readonly TokenId[], from: number, topK: number): PositionScore[] {
+  private score(tokens: readonly TokenId[], from: number, options: ScoreOptions): PositionScore[] {
     if (!Number.isInteger(from) || from < 1 || from > tokens.length) {
       throw new ProbabilityTableError(
         `score from position ${from} of a ${tokens.length}-token sequence; expected 1 ≤ from ≤ length`,
@@ -52,12 +49,7 @@ export class TableScorer implements Scorer {
     for (let j = from; j <= tokens.length; j++) {
       const probs = lookUp(this.table, tokens.slice(0, j), this.vocabSize);
       this.positionsScored++;
-      const ids = topIndices(probs, topK);
-      const next = tokens[j];
-      scores.push({
-        top: { ids, logprobs: ids.map((id) => Math.log(probs[id]!)) },
-        tokenLogprob: next === undefined ? null : Math.log(probs[next]!),
-      });
+      scores.push(scoreFromDistribution(probs, tokens[j], options));
     }
     return scores;
   }

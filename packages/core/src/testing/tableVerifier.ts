@@ -1,5 +1,5 @@
 // A verifier over explicit tables, in process: the real VerifierConversation
-// with TableScorers for p and s and a byte-level chat tokenizer. Tests of the
+// with a TableScorer for p and a byte-level chat tokenizer (the device computes s). Tests of the
 // client, the baselines and the apps connect to it with the in-memory transport.
 
 import { DEFAULT_LIMITS, type ChatMessage, type Limits } from '@specsteer/protocol';
@@ -19,8 +19,6 @@ export interface TableVerifierOptions {
   vocabSize: number;
   /** The target p. */
   target: ProbabilityTable;
-  /** The reference s. */
-  reference: ProbabilityTable;
   limits?: Partial<Limits>;
   tokenizerFingerprint?: string;
   /** Tokenizes a rendered public prompt (default: UTF-8 bytes mod vocabSize, after token 0 as BOS). */
@@ -36,7 +34,6 @@ export function byteTokenize(text: string, vocabSize: number): TokenId[] {
 
 export interface TableVerifier {
   targetScorer: TableScorer;
-  referenceScorer: TableScorer;
   limits: Limits;
   /** A new conversation, as a fresh connection (or a fresh replica) would get; `overrides` replace options. */
   newConversation(overrides?: Partial<VerifierConversationOptions>): VerifierConversation;
@@ -45,18 +42,15 @@ export interface TableVerifier {
 export function tableVerifier(options: TableVerifierOptions): TableVerifier {
   const { vocabSize } = options;
   const targetScorer = new TableScorer({ vocabSize, table: options.target });
-  const referenceScorer = new TableScorer({ vocabSize, table: options.reference });
   const limits: Limits = { ...DEFAULT_LIMITS, ...options.limits };
   const tokenize = options.tokenize ?? ((text: string) => byteTokenize(text, vocabSize));
   return {
     targetScorer,
-    referenceScorer,
     limits,
     newConversation: (overrides = {}) =>
       new VerifierConversation({
         target: targetScorer,
-        reference: referenceScorer,
-        model: { family: 'tables', target: 'table-p', reference: 'table-s' },
+        model: { family: 'tables', target: 'table-p' },
         tokenizerFingerprint: options.tokenizerFingerprint ?? TABLE_TOKENIZER_FINGERPRINT,
         vocabSize,
         limits,

@@ -17,7 +17,7 @@ const V = 12;
 const p = randomNgramTable({ vocabSize: V, seed: 1 });
 const s = randomNgramTable({ vocabSize: V, seed: 2 });
 const q = randomNgramTable({ vocabSize: V, seed: 3 });
-const verifier = tableVerifier({ vocabSize: V, target: p, reference: s });
+const verifier = tableVerifier({ vocabSize: V, target: p });
 
 const servers: WebSocketServer[] = [];
 afterEach(async () => {
@@ -53,8 +53,9 @@ async function serve(
 const run = (connect: () => ReturnType<typeof connectWebSocket>, seed = 4) =>
   runSpecSteer({
     connect,
-    drafter: new TableDrafter({ vocabSize: V, table: q }),
-    contextTokens: [0, 7, 7, 1, 2],
+    drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+    context: { device: [0, 7, 7, 1, 2], public: [0, 1, 2] },
+    reproducible: true,
     prompt: { tokens: [0, 1, 2] },
     tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
     sampling: { temperature: 1, seed, topK: 6, maxTokens: 30 },

@@ -1,4 +1,4 @@
-import type { DraftBlock, Distribution, Drafter, TokenId } from '@specsteer/core';
+import type { DraftBlock, DraftContext, Distribution, Drafter, TokenId } from '@specsteer/core';
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { validateModelFile } from '../gguf/index.ts';
 import { getCpuLlama } from '../models/cpu-llama.ts';
@@ -19,18 +19,23 @@ export function toDistribution(next: NextTokenProbabilities, vocabSize: number):
 }
 
 /**
- * The device model in Node (CLI, bench) on node-llama-cpp: one KV-cache
- * sequence holds the private context + public prompt + committed output +
- * the current draft. `commit` keeps the prefix that still matches and
- * evaluates only what changed (usually the one recovered token), so a round
- * costs the drafted tokens plus one.
+ * The device model in Node (CLI, bench) on node-llama-cpp. One KV-cache
+ * sequence holds the device context (private parts + public prompt) +
+ * committed output + the current draft; a second one, in its own context,
+ * holds the public prompt + output + draft and scores s there in one batch
+ * per round. With no private part the two would be identical: then s is q
+ * itself (the same arrays) and the second sequence is never used. `commit`
+ * keeps the prefix that still matches and evaluates only what changed, so a
+ * round costs the drafted tokens plus one on each sequence.
  */
 export class LlamaDrafter implements Drafter {
   readonly vocabSize: number;
   readonly contextSize: number;
-  /** Tokens evaluated so far (prefill included): the bench reads it. */
+  /** Tokens evaluated so far on both sequences (prefill included): the bench reads it. */
   evaluatedTokens = 0;
-  private contextTokens: TokenId[] = [];
+  private context: { device: TokenId[]; public: TokenId[] } = { device: [], public: [] };
+  /** Whether the device context is the public one (no private part): s is then q. */
+  private publicOnly = true;
   private committed: TokenId[] = [];
   /** q after the first `length` tokens of the cache, for lengths whose prefix the cache still holds. */
   private readonly nextByLength = new Map<number, Distribution>();
@@ -38,29 +43,47 @@ export class LlamaDrafter implements Drafter {
 
   private constructor(
     private readonly model: LlamaModel,
-    private readonly context: LlamaContext,
+    private readonly deviceContext: LlamaContext,
     private readonly sequence: LlamaContextSequence,
+    private readonly publicContext: LlamaContext,
+    private readonly publicSequence: LlamaContextSequence,
     vocabSize: number,
   ) {
     this.vocabSize = vocabSize;
     this.contextSize = sequence.contextSize;
   }
 
-  /** Validate the GGUF (no native abort on a bad file), load it on CPU, open one sequence. */
+  /** Validate the GGUF (no native abort on a bad file), load it on CPU, open the two sequences. */
   static async create(options: LlamaDrafterOptions): Promise<LlamaDrafter> {
     const file = await validateModelFile(options.modelPath);
     const llama = await getCpuLlama();
     const model = await llama.loadModel({ modelPath: options.modelPath, gpuLayers: 0 });
+    const contexts: LlamaContext[] = [];
     try {
       const contextSize = options.contextSize ?? file.contextLength;
-      const context = await model.createContext({
-        contextSize,
-        sequences: 1,
-        threads: 1,
-        batchSize: contextSize,
-      });
-      return new LlamaDrafter(model, context, context.getSequence(), file.tokens.length);
+      // Two contexts, one sequence each: the two are never evaluated at once, and one
+      // sequence per context keeps their results independent of each other.
+      for (let i = 0; i < 2; i++) {
+        contexts.push(
+          await model.createContext({
+            contextSize,
+            sequences: 1,
+            threads: 1,
+            batchSize: contextSize,
+          }),
+        );
+      }
+      const [device, publicOne] = contexts as [LlamaContext, LlamaContext];
+      return new LlamaDrafter(
+        model,
+        device,
+        device.getSequence(),
+        publicOne,
+        publicOne.getSequence(),
+        file.tokens.length,
+      );
     } catch (error) {
+      for (const context of contexts) await context.dispose();
       await model.dispose();
       throw error;
     }
@@ -71,19 +94,31 @@ export class LlamaDrafter implements Drafter {
     return this.model;
   }
 
-  async begin(contextTokens: readonly TokenId[]): Promise<void> {
+  async begin(context: DraftContext): Promise<void> {
     this.checkUsable();
-    if (contextTokens.length === 0)
-      throw new RangeError('the device context is empty; it needs at least BOS');
-    this.checkTokens(contextTokens, 'context');
-    if (contextTokens.length > this.contextSize) {
-      throw new RangeError(
-        `the device context is ${contextTokens.length} tokens; the drafter's context holds ${this.contextSize}`,
-      );
+    for (const [name, tokens] of [
+      ['device', context.device],
+      ['public', context.public],
+    ] as const) {
+      if (tokens.length === 0)
+        throw new RangeError(`the ${name} context is empty; it needs at least BOS`);
+      this.checkTokens(tokens, `${name} context`);
+      if (tokens.length > this.contextSize) {
+        throw new RangeError(
+          `the ${name} context is ${tokens.length} tokens; the drafter's context holds ${this.contextSize}`,
+        );
+      }
     }
-    this.contextTokens = [...contextTokens];
+    this.context = { device: [...context.device], public: [...context.public] };
+    this.publicOnly =
+      context.device.length === context.public.length &&
+      context.device.every((t, i) => t === context.public[i]);
     this.committed = [];
-    await this.moveTo(this.contextTokens);
+    await this.moveTo(this.context.device);
+  }
+
+  room(outputLength: number): number {
+    return Math.max(0, this.contextSize - this.context.device.length - outputLength);
   }
 
   async draft(
@@ -92,7 +127,7 @@ export class LlamaDrafter implements Drafter {
     isStop: (token: TokenId) => boolean,
   ): Promise<DraftBlock> {
     this.checkUsable();
-    const sequenceTokens = [...this.contextTokens, ...this.committed];
+    const sequenceTokens = [...this.context.device, ...this.committed];
     let q = this.nextByLength.get(sequenceTokens.length);
     if (q === undefined || this.sequence.nextTokenIndex !== sequenceTokens.length) {
       q = await this.moveTo(sequenceTokens);
@@ -112,13 +147,28 @@ export class LlamaDrafter implements Drafter {
       distributions.push(q);
       if (isStop(y)) break;
     }
-    return { tokens, distributions };
+    return { tokens, distributions, references: await this.referencesFor(tokens, distributions) };
   }
 
+  /** s at the n+1 positions of the draft: the public sequence scored in one batch (or q itself). */
+  private async referencesFor(
+    tokens: readonly TokenId[],
+    distributions: Distribution[],
+  ): Promise<Distribution[]> {
+    if (this.publicOnly) return distributions;
+    const publicTokens = [...this.context.public, ...this.committed, ...tokens];
+    const evaluation = await evaluateSuffix(
+      this.publicSequence,
+      publicTokens as readonly number[] as readonly Token[],
+      publicTokens.length - 1 - tokens.length,
+    );
+    this.evaluatedTokens += evaluation.evaluatedTokens;
+    return evaluation.distributions.map((next) => toDistribution(next, this.vocabSize));
+  }
   async commit(tokens: readonly TokenId[]): Promise<void> {
     this.checkUsable();
     this.checkTokens(tokens, 'committed output');
-    const target = [...this.contextTokens, ...tokens];
+    const target = [...this.context.device, ...tokens];
     if (target.length > this.contextSize) {
       throw new RangeError(
         `context and output are ${target.length} tokens; the drafter's context holds ${this.contextSize}`,
@@ -174,7 +224,8 @@ export class LlamaDrafter implements Drafter {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    await this.context.dispose();
+    await this.deviceContext.dispose();
+    await this.publicContext.dispose();
     await this.model.dispose();
   }
 }

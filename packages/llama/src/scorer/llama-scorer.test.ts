@@ -54,7 +54,7 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
     const scorer = scorerWith(1, 1);
     const session = await scorer.openSession();
     try {
-      return await session.score(tokens, from, vocabSize);
+      return await session.score(tokens, from, { topK: vocabSize, temperature: 1 });
     } finally {
       await session.close();
       await scorer.close();
@@ -72,7 +72,7 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
     for (const [round, draft] of rounds.entries()) {
       const tokens = [...prompt, ...committed, ...draft];
       const from = prompt.length + committed.length;
-      const reused = await session.score(tokens, from, vocabSize);
+      const reused = await session.score(tokens, from, { topK: vocabSize, temperature: 1 });
       const fresh = await scoreFresh(tokens, from);
       expect(reused).toHaveLength(draft.length + 1);
       expect(maxLogprobDifference(reused, fresh), `round ${round}`).toBeLessThanOrEqual(1e-6);
@@ -87,10 +87,13 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
     const scorer = scorerWith(1, 1);
     const session = await scorer.openSession();
     const draft = [40, 41, 42, 43, 44, 45, 46, 47];
-    await session.score([...prompt, ...draft], prompt.length, 5);
+    await session.score([...prompt, ...draft], prompt.length, { topK: 5, temperature: 1 });
     expect(scorer.counter.evaluatedTokens).toBe(prompt.length + 8);
     // Round 2: 3 accepted + 1 correction committed, 8 new drafts: 9 tokens to evaluate.
-    await session.score([...prompt, 40, 41, 42, 99, ...draft], prompt.length + 4, 5);
+    await session.score([...prompt, 40, 41, 42, 99, ...draft], prompt.length + 4, {
+      topK: 5,
+      temperature: 1,
+    });
     expect(scorer.counter.evaluatedTokens).toBe(prompt.length + 8 + 9);
     expect(scorer.counter.reusedTokens).toBe(prompt.length + 3);
     await session.close();
@@ -110,7 +113,11 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
             ...Array.from({ length: 4 * (round + 1) }, (_, i) => (s * 31 + i * 3) % vocabSize),
           ];
           const from = prompt.length + 4 * round;
-          return { tokens, from, scores: await session.score(tokens, from, 20) };
+          return {
+            tokens,
+            from,
+            scores: await session.score(tokens, from, { topK: 20, temperature: 1 }),
+          };
         }),
       );
       for (const { tokens, from, scores } of results) {
@@ -131,7 +138,10 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
     const scorer = scorerWith(1, 1);
     const session = await scorer.openSession();
     const tokens = [...prompt, 40, 41];
-    const [first, second, last] = await session.score(tokens, prompt.length, 10);
+    const [first, second, last] = await session.score(tokens, prompt.length, {
+      topK: 10,
+      temperature: 1,
+    });
     for (const position of [first!, second!, last!]) {
       expect(position.top.ids).toHaveLength(10);
       const sorted = [...position.top.logprobs].sort((a, b) => b - a);
@@ -153,14 +163,20 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
   it('refuses token ids outside the vocabulary and sequences longer than the context, with protocol codes', async () => {
     const scorer = scorerWith(1, 1);
     const session = await scorer.openSession();
-    await expect(session.score([...prompt, vocabSize], prompt.length, 5)).rejects.toMatchObject({
+    await expect(
+      session.score([...prompt, vocabSize], prompt.length, { topK: 5, temperature: 1 }),
+    ).rejects.toMatchObject({
       code: 'TOKEN_OUT_OF_RANGE',
     });
-    await expect(session.score(new Array(300).fill(40), 290, 5)).rejects.toMatchObject({
+    await expect(
+      session.score(new Array(300).fill(40), 290, { topK: 5, temperature: 1 }),
+    ).rejects.toMatchObject({
       code: 'PROMPT_TOO_LONG',
     });
     // The session is still usable after refused requests.
-    await expect(session.score([...prompt, 40], prompt.length, 5)).resolves.toHaveLength(2);
+    await expect(
+      session.score([...prompt, 40], prompt.length, { topK: 5, temperature: 1 }),
+    ).resolves.toHaveLength(2);
     await session.close();
     await scorer.close();
   });
@@ -168,9 +184,11 @@ describe.skipIf(pair === null)('LlamaScorer on the small model', () => {
   it('answers BACKEND_UNAVAILABLE, not a crash, once the backend is closing', async () => {
     const scorer = scorerWith(1, 1);
     const session = await scorer.openSession();
-    await session.score([...prompt, 40], prompt.length, 5);
+    await session.score([...prompt, 40], prompt.length, { topK: 5, temperature: 1 });
     await scorer.close();
-    await expect(session.score([...prompt, 40, 41], prompt.length, 5)).rejects.toMatchObject({
+    await expect(
+      session.score([...prompt, 40, 41], prompt.length, { topK: 5, temperature: 1 }),
+    ).rejects.toMatchObject({
       code: 'BACKEND_UNAVAILABLE',
     });
     await session.close();

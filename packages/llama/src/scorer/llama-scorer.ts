@@ -1,4 +1,4 @@
-import type { PositionScore, Scorer, ScoringSession, TokenId } from '@specsteer/core';
+import type { PositionScore, ScoreOptions, Scorer, ScoringSession, TokenId } from '@specsteer/core';
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import type { LlamaModel, Token } from 'node-llama-cpp';
 import { evaluateSuffix } from './evaluate-suffix.ts';
@@ -16,7 +16,7 @@ export interface EvaluationCounter {
 }
 
 /**
- * One cloud model (target or reference) in process: each scoring session keeps
+ * The cloud model (the target) in process: each scoring session keeps
  * its sequence's KV cache between rounds when the pool can, so a round costs
  * the new tokens only.
  */
@@ -64,8 +64,8 @@ class LlamaScoringSession implements ScoringSession {
     private readonly onClose: () => void,
   ) {}
 
-  score(tokens: readonly TokenId[], from: number, topK: number): Promise<PositionScore[]> {
-    const run = this.tail.then(() => this.scoreNow(tokens, from, topK));
+  score(tokens: readonly TokenId[], from: number, options: ScoreOptions): Promise<PositionScore[]> {
+    const run = this.tail.then(() => this.scoreNow(tokens, from, options));
     this.tail = run.catch(() => undefined);
     return run;
   }
@@ -73,8 +73,9 @@ class LlamaScoringSession implements ScoringSession {
   private async scoreNow(
     tokens: readonly TokenId[],
     from: number,
-    topK: number,
+    options: ScoreOptions,
   ): Promise<PositionScore[]> {
+    const { topK, temperature } = options;
     // A caller bug, not a client's: the conversation never scores a closed session.
     if (this.closed) throw new Error('score called on a closed scoring session');
     const { vocabSize, contextSize } = this.scorer;
@@ -85,6 +86,9 @@ class LlamaScoringSession implements ScoringSession {
     }
     if (!Number.isInteger(topK) || topK < 1) {
       throw new RangeError(`topK is ${topK}; expected an integer ≥ 1`);
+    }
+    if (!Number.isFinite(temperature) || temperature < 0) {
+      throw new RangeError(`temperature is ${temperature}; expected a finite number ≥ 0`);
     }
     if (tokens.length > contextSize) {
       // Prompt + output outgrew the model's context window: the client must start shorter.
@@ -117,7 +121,9 @@ class LlamaScoringSession implements ScoringSession {
       });
     this.scorer.counter.evaluatedTokens += evaluation.evaluatedTokens;
     this.scorer.counter.reusedTokens += evaluation.reusedTokens;
-    return evaluation.distributions.map((next, i) => positionScore(next, tokens[from + i], topK));
+    return evaluation.distributions.map((next, i) =>
+      positionScore(next, tokens[from + i], options, vocabSize),
+    );
   }
 
   async close(): Promise<void> {

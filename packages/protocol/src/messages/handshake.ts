@@ -23,12 +23,10 @@ export const HelloSchema = z
 export type Hello = z.infer<typeof HelloSchema>;
 
 export const ModelInfoSchema = z.looseObject({
-  /** Tokenizer/model family shared by drafter and scorers, e.g. "qwen2.5" or "personaworld". */
+  /** Tokenizer/model family shared by the drafter and the target, e.g. "qwen2.5" or "personaworld". */
   family: z.string().min(1).max(100),
-  /** The large cloud model p. */
+  /** The large cloud model p (the device computes s with its own small model). */
   target: z.string().min(1).max(200),
-  /** The public copy of the small model s. */
-  reference: z.string().min(1).max(200),
 });
 
 export const WelcomeSchema = z

@@ -31,7 +31,7 @@ export const ClientMessageSchema = z
   ])
   .meta({ id: 'ClientMessage', description: 'Any frame a client sends.' });
 export type ClientMessage = z.infer<typeof ClientMessageSchema>;
-/** What a client may construct before defaults are filled in (e.g. sampling.alpha omitted). */
+/** What a client may construct before defaults are filled in (e.g. sampling.stopTokens omitted). */
 export type ClientMessageInput = z.input<typeof ClientMessageSchema>;
 
 export const ServerMessageSchema = z

@@ -3,17 +3,11 @@
 // server keeps, so any replica can rebuild it from `resume`.
 //
 // There is deliberately no field for history, profile, retrieved snippets or
-// q: the private context never leaves the device (docs/design.md §3).
+// q: the private context never leaves the device (docs/design.md, "Privacy boundary").
 
 import { z } from 'zod';
 import { HARD_CAPS } from '../caps.ts';
-import {
-  RoundSchema,
-  SessionIdSchema,
-  TokenCountSchema,
-  TokenIdSchema,
-  tokenListSchema,
-} from '../primitives.ts';
+import { RoundSchema, SessionIdSchema, TokenCountSchema, tokenListSchema } from '../primitives.ts';
 
 export const ChatMessageSchema = z.looseObject({
   role: z.enum(['system', 'user', 'assistant']),
@@ -56,23 +50,25 @@ export function promptTokenIds(prompt: Prompt): readonly number[] | undefined {
   return Array.isArray(tokens) ? (tokens as number[]) : undefined;
 }
 
-/** Sampling settings of docs/design.md §2. Both sides derive their randomness from `seed`. */
+/**
+ * Sampling settings. Every field is the same whatever the private context is
+ * (docs/design.md, "Privacy boundary"): α and the device's randomness stay on
+ * the device.
+ */
 export const SamplingSchema = z
   .looseObject({
-    /** Applied to p, s (server) and q (device); 0 means greedy. */
+    /** Applied to p (server, over the full distribution where it can) and to q and s (device); 0 means greedy. */
     temperature: z.number().min(0).max(100),
-    /** Seeds the per-session RNG (u_i of the ratio test; device sampling). */
+    /**
+     * Seeds the server's verification stream only (the corrections' tail
+     * samples), so any replica recomputes it. The device draws its own draft,
+     * acceptance and recovery randomness from a secret that never leaves it.
+     */
     seed: z
       .number()
       .int()
       .min(0)
       .max(2 ** 32 - 1),
-    /** Fusion strength α of π ∝ p·(q/s)^α. */
-    alpha: z.number().min(0).max(100).default(1),
-    /** Leniency c of a_i = min(1, r_i / c). */
-    leniency: z.number().min(1).max(1e6).default(1),
-    /** Greedy acceptance threshold τ: accept iff r_i ≥ τ (temperature 0 only). */
-    tau: z.number().gt(0).max(1e6).default(1),
     /** K of the top-K correction, at most limits.maxTopK. */
     topK: z.number().int().min(1).max(HARD_CAPS.topK),
     /** Output tokens of the session (accepted + recovered), at most limits.maxTokens. */
@@ -141,11 +137,11 @@ export const CloseSchema = z
     type: z.literal('close'),
     sessionId: SessionIdSchema,
     /**
-     * The final recovered token, when the device's recovery ended the
-     * generation (a stop token, or the output reached maxTokens): it has no
-     * next `draft` to ride on, so it rides on `close`.
+     * The tokens the device committed after the last verdict, when they ended
+     * the generation (a stop token, maxTokens, or the device's context is
+     * full): they have no next `draft` to ride on, so they ride on `close`.
      */
-    committed: TokenIdSchema.optional(),
+    committed: tokenListSchema(HARD_CAPS.draftTokens + 1).optional(),
   })
   .meta({ id: 'Close', description: 'client → server: end a session.' });
 export type Close = z.infer<typeof CloseSchema>;

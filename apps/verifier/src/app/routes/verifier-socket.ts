@@ -10,7 +10,7 @@ import { ByteBudgets } from '../limits/byte-budget.ts';
 import { UnauthenticatedConnections } from '../limits/unauthenticated-connections.ts';
 import { DeviceConnection } from '../transport/device-connection.ts';
 import { originAllowed } from '../transport/origin-policy.ts';
-import { upgradeApiKey } from '../transport/subprotocol.ts';
+import { SUBPROTOCOL, isBearerSubprotocol, upgradeApiKey } from '../transport/subprotocol.ts';
 
 // GET /v1/ws: the protocol endpoint. Each connection gets one core
 // VerifierConversation over the backend's scorers, wrapped in a
@@ -38,6 +38,26 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
     {
       websocket: true,
       preValidation: async (request, reply) => {
+        // A key in the URL ends up in proxy and access logs: refuse it, and every other query string.
+        if (request.url.includes('?')) {
+          metrics.upgradeRejected('query-string');
+          return reply.code(400).send({
+            error:
+              'no query string on this endpoint: send the API key as Authorization: Bearer, a specsteer.bearer subprotocol or hello.apiKey',
+          });
+        }
+        // Answering a lone bearer subprotocol would echo the key in a response header; answering none
+        // fails the handshake in browsers. Say why instead.
+        const offered = (request.headers['sec-websocket-protocol'] ?? '')
+          .split(',')
+          .map((p) => p.trim())
+          .filter((p) => p !== '');
+        if (offered.length > 0 && offered.every((p) => isBearerSubprotocol(p))) {
+          metrics.upgradeRejected('bearer-subprotocol-alone');
+          return reply.code(400).send({
+            error: `offer the "${SUBPROTOCOL}" subprotocol along with the bearer one: ['${SUBPROTOCOL}', 'specsteer.bearer.<key>']`,
+          });
+        }
         if (connections.shuttingDown) {
           metrics.upgradeRejected('shutting-down');
           return reply.code(503).send({ error: 'shutting down; connect to another replica' });
@@ -76,21 +96,13 @@ const verifierSocketRoute: FastifyPluginAsync = async (fastify) => {
 
       const hooks: ConversationHooks = {
         roundVerified: (event) => {
-          metrics.roundVerified(
-            event.drafted,
-            event.accepted,
-            (event.scoreMs + event.verifyMs) / 1000,
-          );
+          metrics.roundVerified(event.drafted, (event.scoreMs + event.verifyMs) / 1000);
           log.debug(
-            {
-              drafted: event.drafted,
-              accepted: event.accepted,
-              scoreMs: event.scoreMs,
-              verifyMs: event.verifyMs,
-            },
+            { drafted: event.drafted, scoreMs: event.scoreMs, verifyMs: event.verifyMs },
             'round verified',
           );
         },
+        tokensCommitted: (event) => metrics.tokensKept(event.kept),
         error: (event) => {
           metrics.errorSent(event.code);
           log[event.scope === 'connection' ? 'info' : 'debug'](

@@ -10,11 +10,8 @@ export async function createConfiguredBackend(config: Config): Promise<VerifierB
     const { createVllmBackend } = await import('../../backends/vllm/index.ts');
     return createVllmBackend({
       targetUrl: config.vllmTargetUrl!,
-      referenceUrl: config.vllmReferenceUrl!,
       targetModel: config.vllmTargetModel,
-      referenceModel: config.vllmReferenceModel,
       targetApiKey: config.vllmTargetApiKey,
-      referenceApiKey: config.vllmReferenceApiKey,
       timeoutMs: config.vllmTimeoutMs,
       maxTopK: config.vllmMaxLogprobs,
       vocabSize: config.vllmVocabSize,
@@ -23,7 +20,6 @@ export async function createConfiguredBackend(config: Config): Promise<VerifierB
   const { createLlamaCppBackend } = await import('../../backends/llamacpp/index.ts');
   return createLlamaCppBackend({
     targetPath: config.targetModelPath!,
-    referencePath: config.referenceModelPath!,
     ...(config.llamacppContextSize !== undefined && { contextSize: config.llamacppContextSize }),
     ...(config.llamacppSequencesPerContext !== undefined && {
       sequencesPerContext: config.llamacppSequencesPerContext,

@@ -6,11 +6,20 @@
 export const SUBPROTOCOL = 'specsteer';
 const BEARER_PREFIX = 'specsteer.bearer.';
 
-/** The subprotocol to answer with, or false to answer none (ws then omits the header). */
+/** A `specsteer.bearer.<key>` entry. */
+export function isBearerSubprotocol(protocol: string): boolean {
+  return protocol.startsWith(BEARER_PREFIX);
+}
+
+/**
+ * The subprotocol to answer with, or false to answer none (ws then omits the
+ * header). Never a key-bearing entry, even when it is the only one offered:
+ * the answer travels in a response header, which proxies and browsers log.
+ */
 export function chooseSubprotocol(offered: Set<string>): string | false {
   if (offered.has(SUBPROTOCOL)) return SUBPROTOCOL;
   for (const protocol of offered) if (!protocol.startsWith(BEARER_PREFIX)) return protocol;
-  return offered.values().next().value ?? false;
+  return false;
 }
 
 /** The API key a client sent as `Authorization: Bearer …` or as a bearer subprotocol, if any. */

@@ -15,6 +15,8 @@ describe('upgrade credentials', () => {
 
   it('answers the plain subprotocol rather than echoing the key', () => {
     expect(chooseSubprotocol(new Set(['specsteer.bearer.xyz', 'specsteer']))).toBe('specsteer');
+    // Offered alone, the key-bearing entry is not answered at all.
+    expect(chooseSubprotocol(new Set(['specsteer.bearer.xyz']))).toBe(false);
   });
 
   it('authenticates configured keys only and labels callers without the key', () => {

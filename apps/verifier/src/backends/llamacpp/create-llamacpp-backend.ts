@@ -4,10 +4,8 @@ import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import type { LlamaModel } from 'node-llama-cpp';
 import type { PublicChatMessage, VerifierBackend } from '../backend.ts';
 import {
-  checkSharedVocabulary,
   getCpuLlama,
   LlamaScorer,
-  ModelPairMismatchError,
   OfflineTokenizer,
   SHIPPED_MODEL_PAIR,
   validateModelFile,
@@ -16,13 +14,11 @@ import {
 export interface LlamaCppBackendOptions {
   /** The large GGUF: p (default models/specsteer-large.gguf). */
   targetPath?: string;
-  /** The small GGUF: s (default models/specsteer-small.gguf). */
-  referencePath?: string;
-  /** Tokens one session's sequence holds; default the smaller trained context of the two. */
+  /** Tokens one session's sequence holds; default the model's trained context. */
   contextSize?: number;
-  /** Sequences per llama.cpp context (evaluated in one batch); default 8. */
+  /** Sequences per llama.cpp context; default 8. */
   sequencesPerContext?: number;
-  /** Contexts per model; sessions beyond contexts × sequences share caches (LRU) or queue. Default 8. */
+  /** Contexts; sessions beyond contexts × sequences share caches (LRU) or queue. Default 8. */
   maxContexts?: number;
   /** The chat-format family announced in `welcome`. */
   family?: string;
@@ -32,86 +28,55 @@ export interface LlamaCppBackendOptions {
 export interface LlamaCppBackend extends VerifierBackend {
   readonly name: 'llamacpp';
   readonly target: LlamaScorer;
-  readonly reference: LlamaScorer;
   readonly contextSize: number;
   readonly tokenizer: OfflineTokenizer;
 }
 
 /**
- * Load the model pair in process (docs/design.md §5, the default backend): both
- * GGUF headers are validated first (a bad file is a MODEL_INVALID error, not
- * a native abort), the two vocabularies must be identical, and the tokenizer
- * fingerprints computed through each model must agree.
+ * Load the target model in process (docs/design.md, the default backend):
+ * the GGUF header is validated first (a bad file is a MODEL_INVALID error,
+ * not a native abort). Devices bring the small model themselves (they
+ * compute s); the tokenizer fingerprint in `welcome` makes sure they share
+ * this model's vocabulary.
  */
 export async function createLlamaCppBackend(
   options: LlamaCppBackendOptions = {},
 ): Promise<LlamaCppBackend> {
   const targetPath = options.targetPath ?? SHIPPED_MODEL_PAIR.targetPath;
-  const referencePath = options.referencePath ?? SHIPPED_MODEL_PAIR.referencePath;
-  const [targetFile, referenceFile] = await Promise.all([
-    validateModelFile(targetPath),
-    validateModelFile(referencePath),
-  ]);
-  checkSharedVocabulary(targetFile, referenceFile);
+  const targetFile = await validateModelFile(targetPath);
   const vocabSize = targetFile.tokens.length;
   // The longest piece bounds the text one token covers (a loop: Math.max(...v) overflows on big vocabularies).
   let maxCharsPerToken = 1;
   for (const piece of targetFile.tokens)
     maxCharsPerToken = Math.max(maxCharsPerToken, piece.length);
-  const contextSize =
-    options.contextSize ?? Math.min(targetFile.contextLength, referenceFile.contextLength);
+  const contextSize = options.contextSize ?? targetFile.contextLength;
   if (!Number.isInteger(contextSize) || contextSize < 2) {
     throw new RangeError(`contextSize is ${contextSize}; expected an integer ≥ 2`);
   }
 
   const llama = await getCpuLlama();
-  const loaded: LlamaModel[] = [];
-  try {
-    for (const modelPath of [targetPath, referencePath]) {
-      loaded.push(await llama.loadModel({ modelPath, gpuLayers: 0 }));
-    }
-  } catch (error) {
-    await Promise.all(loaded.map((m) => m.dispose()));
-    throw error;
-  }
-  const [targetModel, referenceModel] = loaded as [LlamaModel, LlamaModel];
+  const targetModel: LlamaModel = await llama.loadModel({ modelPath: targetPath, gpuLayers: 0 });
+  const tokenizer = new OfflineTokenizer(targetModel);
+  const tokenizerFingerprint = await fingerprintTokenizer(vocabSize, (text) =>
+    tokenizer.tokenize(text),
+  );
 
-  const tokenizer = new OfflineTokenizer(referenceModel);
-  const targetTokenizer = new OfflineTokenizer(targetModel);
-  const [tokenizerFingerprint, targetFingerprint] = await Promise.all([
-    fingerprintTokenizer(vocabSize, (text) => tokenizer.tokenize(text)),
-    fingerprintTokenizer(vocabSize, (text) => targetTokenizer.tokenize(text)),
-  ]);
-  if (tokenizerFingerprint !== targetFingerprint) {
-    await Promise.all(loaded.map((m) => m.dispose()));
-    throw new ModelPairMismatchError(
-      `target ${targetPath} and reference ${referencePath} tokenize the probe texts differently (fingerprints ${targetFingerprint} vs ${tokenizerFingerprint})`,
-    );
-  }
-
-  const poolOptions = {
+  const target = new LlamaScorer(targetModel, vocabSize, {
     contextSize,
     sequencesPerContext: options.sequencesPerContext ?? 8,
     maxContexts: options.maxContexts ?? 8,
-  };
-  const target = new LlamaScorer(targetModel, vocabSize, poolOptions);
-  const reference = new LlamaScorer(referenceModel, vocabSize, poolOptions);
+  });
   let closed = false;
 
   return {
     name: 'llamacpp',
     target,
-    reference,
     vocabSize,
     maxCharsPerToken,
     contextSize,
     tokenizer,
     tokenizerFingerprint,
-    model: {
-      family: options.family ?? 'specsteer-offline',
-      target: basename(targetPath),
-      reference: basename(referencePath),
-    },
+    model: { family: options.family ?? 'specsteer-offline', target: basename(targetPath) },
     async tokenizePrompt(messages: readonly PublicChatMessage[]): Promise<TokenId[]> {
       try {
         return tokenizer.tokenizePublicPrompt(messages);
@@ -123,13 +88,13 @@ export async function createLlamaCppBackend(
       }
     },
     async ready(): Promise<boolean> {
-      return !closed && !targetModel.disposed && !referenceModel.disposed;
+      return !closed && !targetModel.disposed;
     },
     async close(): Promise<void> {
       if (closed) return;
       closed = true;
-      await Promise.all([target.close(), reference.close()]);
-      await Promise.all([targetModel.dispose(), referenceModel.dispose()]);
+      await target.close();
+      await targetModel.dispose();
     },
   };
 }

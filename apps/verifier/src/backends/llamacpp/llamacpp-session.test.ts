@@ -28,17 +28,19 @@ describe.skipIf(pair === null)("core's session loop over the embedded llama.cpp 
     `Note to self: the locker code is ${CANARY}.`,
   ];
   let contextTokens: TokenId[];
+  let publicTokens: TokenId[];
   let stopTokens: TokenId[];
 
   beforeAll(async () => {
     backend = await createLlamaCppBackend({
-      ...pair!,
+      targetPath: pair!.targetPath,
       contextSize: 512,
       sequencesPerContext: 2,
       maxContexts: 2,
     });
     drafter = await LlamaDrafter.create({ modelPath: pair!.referencePath, contextSize: 512 });
     contextTokens = backend.tokenizer.tokenizeDocument(renderOfflinePrompt({ history, messages }));
+    publicTokens = await backend.tokenizePrompt(messages);
     const stop = backend.tokenizer.singleToken(OFFLINE_STOP_TEXT);
     stopTokens = stop === null ? [] : [stop];
   });
@@ -68,7 +70,8 @@ describe.skipIf(pair === null)("core's session loop over the embedded llama.cpp 
         },
       }),
       drafter,
-      contextTokens,
+      context: { device: contextTokens, public: publicTokens },
+      reproducible: true,
       prompt: { messages },
       tokenizerFingerprint: backend.tokenizerFingerprint,
       sampling: { temperature: 0.8, seed: 11, topK: 20, maxTokens: 24, stopTokens },

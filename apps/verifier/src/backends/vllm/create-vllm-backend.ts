@@ -1,9 +1,10 @@
-// The `vllm` backend: target p and reference s (docs/design.md §2) on two
-// OpenAI-compatible vLLM servers. Start-up refuses to return a backend unless
-// both servers are healthy, serve the named models, tokenize identically
-// (core's tokenizer fingerprint over both) and accept a scoring request at the
-// announced top-K cap — so a misconfiguration stops the verifier at start,
-// not at a user's first round.
+// The `vllm` backend: the target p (docs/design.md) on one OpenAI-compatible
+// vLLM server — the device computes s itself. Start-up refuses to return a
+// backend unless the server is healthy, serves the named model, tokenizes
+// within the configured vocabulary (core's tokenizer fingerprint, which
+// devices must match) and accepts a scoring request at the announced top-K
+// cap — so a misconfiguration stops the verifier at start, not at a user's
+// first round.
 
 import { fingerprintTokenizer, type TokenId } from '@specsteer/core';
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
@@ -17,14 +18,11 @@ import { VLLM_VARIABLES } from './vllm-variables.ts';
 export const DEFAULT_VLLM_MAX_TOP_K = 20;
 
 export interface VllmBackendOptions {
-  /** Server roots, e.g. `http://vllm-target:8000`. */
+  /** Server root, e.g. `http://vllm-target:8000`. */
   targetUrl: string;
-  referenceUrl: string;
-  /** Served model names; default: the only model each server lists. */
+  /** Served model name; default: the only model the server lists. */
   targetModel?: string | undefined;
-  referenceModel?: string | undefined;
   targetApiKey?: string | undefined;
-  referenceApiKey?: string | undefined;
   /** Per request, the whole exchange. */
   timeoutMs: number;
   /** The servers' --max-logprobs: the largest top-K the verifier may announce. Default 20. */
@@ -43,7 +41,7 @@ export interface VllmBackendOptions {
 export interface VllmBackend extends VerifierBackend {
   readonly name: 'vllm';
   readonly maxTopK: number;
-  /** The smaller of the two servers' --max-model-len: prompt + output must fit. */
+  /** The server's --max-model-len: prompt + output must fit. */
   readonly maxModelLen: number | undefined;
 }
 
@@ -70,93 +68,45 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
         `set ${VLLM_VARIABLES.vocabSize} to a positive integer (got ${String(vocabSize)})`,
     );
   }
-  const clients = {
-    target: new VllmClient({
+  const target = await connect(
+    new VllmClient({
       role: 'target',
       baseUrl: options.targetUrl,
       apiKey: options.targetApiKey,
       timeoutMs: options.timeoutMs,
     }),
-    reference: new VllmClient({
-      role: 'reference',
-      baseUrl: options.referenceUrl,
-      apiKey: options.referenceApiKey,
-      timeoutMs: options.timeoutMs,
-    }),
-  };
-  const [target, reference] = await Promise.all([
-    connect(clients.target, options.targetModel),
-    connect(clients.reference, options.referenceModel),
-  ]);
-
-  const [targetFingerprint, referenceFingerprint] = await Promise.all([
-    fingerprintTokenizer(
-      vocabSize,
-      async (text) => (await target.client.tokenizeText(target.model, text)).tokens,
-    ),
-    fingerprintTokenizer(
-      vocabSize,
-      async (text) => (await reference.client.tokenizeText(reference.model, text)).tokens,
-    ),
-  ]).catch((error: unknown) => {
-    // A probe id ≥ vocabSize means the configured size is wrong for these models.
+    options.targetModel,
+  );
+  const targetFingerprint = await fingerprintTokenizer(
+    vocabSize,
+    async (text) => (await target.client.tokenizeText(target.model, text)).tokens,
+  ).catch((error: unknown) => {
+    // A probe id ≥ vocabSize means the configured size is wrong for this model.
     if (error instanceof Error && error.name === 'TokenizerFingerprintError') {
       throw new SpecSteerError(
         ErrorCode.TOKENIZER_MISMATCH,
-        `the vLLM tokenizers do not fit ${VLLM_VARIABLES.vocabSize}=${vocabSize}: ${error.message}`,
+        `the vLLM tokenizer does not fit ${VLLM_VARIABLES.vocabSize}=${vocabSize}: ${error.message}`,
       );
     }
     throw error;
   });
-  if (targetFingerprint !== referenceFingerprint) {
-    throw new SpecSteerError(
-      ErrorCode.TOKENIZER_MISMATCH,
-      `vLLM target (${target.model}) and reference (${reference.model}) tokenize differently ` +
-        `(fingerprints ${targetFingerprint} and ${referenceFingerprint}); serve two models of one family, e.g. Qwen2.5-7B-Instruct and Qwen2.5-0.5B-Instruct`,
-      { target: targetFingerprint, reference: referenceFingerprint },
-    );
-  }
 
-  const scorers = {
-    target: new VllmScorer({
-      client: target.client,
-      model: target.model,
-      vocabSize,
-      maxTopK,
-    }),
-    reference: new VllmScorer({
-      client: reference.client,
-      model: reference.model,
-      vocabSize,
-      maxTopK,
-    }),
-  };
-  // One scoring request at the cap on each server: proves --max-logprobs ≥ the
-  // cap and that logprobs come keyed by token id, before any client connects.
+  const scorer = new VllmScorer({ client: target.client, model: target.model, vocabSize, maxTopK });
+  // One scoring request at the cap: proves --max-logprobs ≥ the cap and that
+  // logprobs come keyed by token id, before any client connects.
   const probe = (await target.client.tokenizeText(target.model, 'The capital of Varnia is Tellor.'))
     .tokens;
-  await Promise.all([
-    scorers.target.score(probe, 1, maxTopK),
-    scorers.reference.score(probe, 1, maxTopK),
-  ]);
+  await scorer.score(probe, 1, { topK: maxTopK, temperature: 1 });
 
   let closed = false;
-  const lengths = [target.maxModelLen, reference.maxModelLen].filter(
-    (n): n is number => n !== undefined,
-  );
   const backend: VllmBackend = {
     name: 'vllm',
-    target: scorers.target,
-    reference: scorers.reference,
+    target: scorer,
     vocabSize,
     tokenizerFingerprint: targetFingerprint,
-    model: {
-      family: options.family ?? target.model,
-      target: target.model,
-      reference: reference.model,
-    },
+    model: { family: options.family ?? target.model, target: target.model },
     maxTopK,
-    maxModelLen: lengths.length > 0 ? Math.min(...lengths) : undefined,
+    maxModelLen: target.maxModelLen,
     async tokenizePrompt(messages: readonly PublicChatMessage[]): Promise<TokenId[]> {
       try {
         return (await target.client.tokenizeChat(target.model, messages)).tokens;
@@ -174,11 +124,10 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     async ready(): Promise<boolean> {
       if (closed) return false;
       const quick = Math.min(options.timeoutMs, 2_000);
-      const results = await Promise.allSettled([
-        target.client.health(quick),
-        reference.client.health(quick),
-      ]);
-      return results.every((result) => result.status === 'fulfilled');
+      return target.client.health(quick).then(
+        () => true,
+        () => false,
+      );
     },
     async close(): Promise<void> {
       // Nothing is held open but keep-alive sockets, which idle out; refuse further readiness.
@@ -192,8 +141,7 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
 async function connect(client: VllmClient, wanted: string | undefined): Promise<Side> {
   await client.health();
   const listed = (await client.models()).data;
-  const variable =
-    client.role === 'target' ? VLLM_VARIABLES.targetModel : VLLM_VARIABLES.referenceModel;
+  const variable = VLLM_VARIABLES.targetModel;
   const names = listed.map((m) => m.id).join(', ') || 'none';
   let card = wanted === undefined ? undefined : listed.find((m) => m.id === wanted);
   if (wanted !== undefined && card === undefined) {

@@ -1,8 +1,8 @@
 // The verifier's own cost per round on the vLLM backend, without any model:
 // two loopback HTTP servers (in a child process, so their work is not
 // counted) answer every scoring request at once with a vLLM-shaped body for
-// the sequence, and a round is the target and reference requests together
-// (as the conversation runs them). What remains is HTTP, reading the body and
+// the sequence, and a round is one target request (the device computes s).
+// The second server stands for a replica behind the same verifier process. What remains is HTTP, reading the body and
 // building the PositionScores: the overhead the verifier adds on top of
 // vLLM's own latency. CPU time is reported next to wall time because the
 // build machines are shared (wall time there says more about the neighbours).
@@ -58,10 +58,10 @@ async function measure(): Promise<void> {
     );
     const tokens = Array.from({ length: n }, (_, i) => (i * 7919) % 4000);
     const scorers = urls.map(
-      (url, i) =>
+      (url) =>
         new VllmScorer({
           client: new VllmClient({
-            role: i === 0 ? 'target' : 'reference',
+            role: 'target',
             baseUrl: url,
             timeoutMs: 30_000,
           }),
@@ -74,7 +74,9 @@ async function measure(): Promise<void> {
     const cpuBefore = process.cpuUsage();
     for (let round = 0; round < ROUNDS; round++) {
       const started = performance.now();
-      await Promise.all(scorers.map((scorer) => scorer.score(tokens, n - DRAFT, K)));
+      await Promise.all(
+        scorers.map((scorer) => scorer.score(tokens, n - DRAFT, { topK: K, temperature: 1 })),
+      );
       times.push(performance.now() - started);
     }
     const cpu = process.cpuUsage(cpuBefore);

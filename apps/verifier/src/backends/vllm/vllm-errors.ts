@@ -1,5 +1,5 @@
 // How a failed call to a vLLM server becomes a protocol error. Each message
-// names the server (target or reference), what happened and what an operator
+// names the server, what happened and what an operator
 // can change; the API key is never part of it. A round is never retried here:
 // the client resends the draft (BACKEND_TIMEOUT) or resumes elsewhere.
 
@@ -7,18 +7,12 @@ import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import { VLLM_VARIABLES } from './vllm-variables.ts';
 import { parseVllmErrorBody } from './vllm-wire.ts';
 
-/** Which of the two cloud models a vLLM server serves (docs/design.md §2: p and s). */
-export type VllmRole = 'target' | 'reference';
+/** The cloud model a vLLM server serves: the target p (the device computes s). */
+export type VllmRole = 'target';
 
-/** The environment variable an operator changes for each role's server. */
-const URL_VARIABLE: Record<VllmRole, string> = {
-  target: VLLM_VARIABLES.targetUrl,
-  reference: VLLM_VARIABLES.referenceUrl,
-};
-const KEY_VARIABLE: Record<VllmRole, string> = {
-  target: VLLM_VARIABLES.targetApiKey,
-  reference: VLLM_VARIABLES.referenceApiKey,
-};
+/** The environment variable an operator changes for the server. */
+const URL_VARIABLE: Record<VllmRole, string> = { target: VLLM_VARIABLES.targetUrl };
+const KEY_VARIABLE: Record<VllmRole, string> = { target: VLLM_VARIABLES.targetApiKey };
 
 export interface VllmCallSite {
   role: VllmRole;

@@ -4,7 +4,15 @@
 // requests, and the servers run with --no-enable-prefix-caching). That also
 // makes any verifier replica able to score any session.
 
-import type { PositionScore, Scorer, ScoringSession, TokenId } from '@specsteer/core';
+import {
+  partialFromScore,
+  temperPartial,
+  type PositionScore,
+  type ScoreOptions,
+  type Scorer,
+  type ScoringSession,
+  type TokenId,
+} from '@specsteer/core';
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import { malformedResponse } from './vllm-errors.ts';
 import type { VllmClient } from './vllm-client.ts';
@@ -35,7 +43,7 @@ export class VllmScorer implements Scorer {
   async openSession(): Promise<ScoringSession> {
     let closed = false;
     return {
-      score: (tokens, from, topK) => {
+      score: (tokens, from, options) => {
         if (closed) {
           return Promise.reject(
             new SpecSteerError(
@@ -44,7 +52,7 @@ export class VllmScorer implements Scorer {
             ),
           );
         }
-        return this.score(tokens, from, topK);
+        return this.score(tokens, from, options);
       },
       close: async () => {
         closed = true;
@@ -52,8 +60,20 @@ export class VllmScorer implements Scorer {
     };
   }
 
-  /** One `POST /v1/completions` per call: positions `from .. tokens.length` of `tokens`. */
-  async score(tokens: readonly TokenId[], from: number, topK: number): Promise<PositionScore[]> {
+  /**
+   * One `POST /v1/completions` per call: positions `from .. tokens.length` of
+   * `tokens`. vLLM reports only the top-K (raw logprobs), so tempering is
+   * done here over what it reports, with the unreported mass as one even
+   * lump (core's temperPartial): exact at T ∈ {0, 1} or when K covers the
+   * vocabulary, an approximation otherwise (docs/design.md, "Truncation").
+   * No tail sample: the server never sees the rest of the distribution.
+   */
+  async score(
+    tokens: readonly TokenId[],
+    from: number,
+    options: ScoreOptions,
+  ): Promise<PositionScore[]> {
+    const { topK, temperature } = options;
     this.#checkArguments(tokens, from, topK);
     const response = await this.#client.scoreCompletion(
       {
@@ -69,7 +89,10 @@ export class VllmScorer implements Scorer {
       from,
     );
     try {
-      return positionScores(response, tokens, from, topK);
+      const scores = positionScores(response, tokens, from, topK);
+      return temperature === 0 || temperature === 1
+        ? scores
+        : scores.map((score, i) => this.#tempered(score, tokens[from + i], topK, temperature));
     } catch (error) {
       if (error instanceof VllmShapeError) {
         throw malformedResponse(
@@ -84,6 +107,25 @@ export class VllmScorer implements Scorer {
       }
       throw error;
     }
+  }
+
+  #tempered(
+    score: PositionScore,
+    next: TokenId | undefined,
+    topK: number,
+    temperature: number,
+  ): PositionScore {
+    const partial = temperPartial(
+      partialFromScore(score, next ?? null, topK, this.vocabSize, 'vllm'),
+      temperature,
+    );
+    const log = (p: number) => (p > 0 ? Math.log(p) : -Infinity);
+    const top = Math.min(topK, score.top.ids.length);
+    const nextAt = next === undefined ? -1 : partial.ids.indexOf(next);
+    return {
+      top: { ids: partial.ids.slice(0, top), logprobs: partial.probs.slice(0, top).map(log) },
+      tokenLogprob: nextAt < 0 ? null : log(partial.probs[nextAt]!),
+    };
   }
 
   #checkArguments(tokens: readonly TokenId[], from: number, topK: number): void {

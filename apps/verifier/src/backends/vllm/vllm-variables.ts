@@ -4,11 +4,8 @@
 
 export const VLLM_VARIABLES = {
   targetUrl: 'SPECSTEER_VLLM_TARGET_URL',
-  referenceUrl: 'SPECSTEER_VLLM_REFERENCE_URL',
   targetModel: 'SPECSTEER_VLLM_TARGET_MODEL',
-  referenceModel: 'SPECSTEER_VLLM_REFERENCE_MODEL',
   targetApiKey: 'SPECSTEER_VLLM_TARGET_API_KEY',
-  referenceApiKey: 'SPECSTEER_VLLM_REFERENCE_API_KEY',
   timeoutMs: 'SPECSTEER_VLLM_TIMEOUT_MS',
   /** The servers' --max-logprobs: the top-K cap announced in welcome. */
   maxTopK: 'SPECSTEER_VLLM_MAX_LOGPROBS',

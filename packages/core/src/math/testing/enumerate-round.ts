@@ -1,17 +1,18 @@
 // Test support: the exact distribution of what one Draft–Verify–Recover round
-// emits, by enumerating every draft sequence and every branch of the
-// accept/reject tree, through the same functions verifyDraft and recoverToken use.
+// emits, by enumerating every draft sequence, every branch of the
+// accept/reject tree and every tail sample the server could draw, through the
+// same functions verifyDraft and recoverToken use.
 
 import type { SamplingParams, TokenId } from '../types.ts';
-import { acceptanceProbabilities, correctionAt } from '../verify.ts';
-import { recoveryDistribution } from '../recover.ts';
+import { buildCorrection, fuseCorrection } from '../correction.ts';
+import { greedyCommit, type RoundPosition } from '../recover.ts';
 import { temperDistribution } from '../temperature.ts';
-import { scoreDraft, type TableModel } from './explicit-scores.ts';
+import { scoreOf, tempered, type TableModel } from './explicit-scores.ts';
 
 export interface RoundModels {
   /** p: the cloud's large model. */
   target: TableModel;
-  /** s: the cloud's public copy of the small model. */
+  /** s: the small model on the public context (computed by the device). */
   reference: TableModel;
   /** q: the device's small model with private context. */
   draft: TableModel;
@@ -19,6 +20,49 @@ export interface RoundModels {
 
 /** Probability of each emitted block (accepted prefix + one correction token), keyed "a,b,c". */
 export type BlockDistribution = Map<string, number>;
+
+/**
+ * The device's view of position j of a draft: π̂ from the server's correction
+ * (built by buildCorrection from p_T, with the draft token there) and the
+ * acceptance a. With `tailSample` the server's tail draw is replaced by its
+ * expectation (π̂ is linear in where it lands), so laws are exact over draws.
+ */
+function positionView(
+  models: RoundModels,
+  context: readonly TokenId[],
+  token: TokenId | null,
+  sampling: SamplingParams,
+  vocabSize: number,
+  tailSample: boolean,
+) {
+  const p = tempered(models.target, sampling.temperature)(context);
+  const q = tempered(models.draft, sampling.temperature)(context);
+  const s = tempered(models.reference, sampling.temperature)(context);
+  const correction = buildCorrection(
+    scoreOf(p, token, sampling.topK),
+    token,
+    sampling.topK,
+    vocabSize,
+    null,
+  );
+  const view = fuseCorrection(correction, q, s, sampling.alpha, tailSample ? p : undefined);
+  return { ...view, q };
+}
+
+/** The law after rejecting at this view: R ∝ max(0, π̂ − q·a). */
+function residualLaw(view: ReturnType<typeof positionView>): Float64Array {
+  const r = new Float64Array(view.pi.length);
+  let total = 0;
+  for (let y = 0; y < r.length; y++) {
+    const v = view.pi[y]! - view.q[y]! * view.acceptance(y);
+    if (v > 0) {
+      r[y] = v;
+      total += v;
+    }
+  }
+  if (!(total > 1e-12)) return view.pi;
+  return r.map((v) => v / total);
+}
 
 /**
  * Enumerate drafts y_1..y_k with their q-probability; for each, the branch
@@ -30,41 +74,31 @@ export function emittedBlocks(
   k: number,
   sampling: SamplingParams,
   vocabSize: number,
+  tailSample = true,
 ): BlockDistribution {
   const blocks: BlockDistribution = new Map();
   const add = (tokens: readonly TokenId[], mass: number): void => {
     const key = tokens.join(',');
     blocks.set(key, (blocks.get(key) ?? 0) + mass);
   };
-  // The device drafts from q at the session's temperature (chooseDraftToken) and hands recovery the raw q.
+  // The device drafts from q at the session's temperature (chooseDraftToken).
   const draftLaw: TableModel = (context) =>
     sampling.temperature === 1
       ? models.draft(context)
       : temperDistribution(models.draft(context), sampling.temperature);
   forEachDraft(draftLaw, k, vocabSize, (draft, draftMass) => {
-    const scored = {
-      draft: [...draft],
-      target: scoreDraft(models.target, [], draft, sampling.topK),
-      reference: scoreDraft(models.reference, [], draft, sampling.topK),
-      sampling,
-      vocabSize,
-    };
-    const accept = acceptanceProbabilities(scored);
     let reach = draftMass;
     for (let j = 0; j <= k; j++) {
-      const branch = j < k ? reach * (1 - accept[j]!) : reach;
+      const token = j < k ? draft[j]! : null;
+      const view = positionView(models, draft.slice(0, j), token, sampling, vocabSize, tailSample);
+      const accept = token === null ? 1 : view.acceptance(token);
+      const branch = token === null ? reach : reach * (1 - accept);
       if (branch > 0) {
-        const recovery = recoveryDistribution({
-          correction: correctionAt(scored, j),
-          q: models.draft(draft.slice(0, j)),
-          rejectedToken: j < k ? draft[j]! : null,
-          sampling,
-        });
-        recovery.forEach((r, z) => {
+        (token === null ? view.pi : residualLaw(view)).forEach((r, z) => {
           if (r > 0) add([...draft.slice(0, j), z], branch * r);
         });
       }
-      if (j < k) reach *= accept[j]!;
+      reach *= accept;
     }
   });
   return blocks;
@@ -133,46 +167,53 @@ export function firstTokenDistribution(blocks: BlockDistribution, vocabSize: num
 /**
  * The first emitted token's law without building the block table (which has
  * V^(k+1) entries): for k ≥ 1 it is Σ_y q(y)·[a(y)·δ_y + (1 − a(y))·R_y], with
- * R_y the recovery law after rejecting y; for k = 0 it is the bonus law π.
+ * R_y the recovery law after rejecting y; for k = 0 it is the bonus law π̂.
  */
 export function firstEmittedToken(
   models: RoundModels,
   k: number,
   sampling: SamplingParams,
   vocabSize: number,
+  tailSample = true,
 ): Float64Array {
-  const q = models.draft([]);
-  const scored = (draft: TokenId[]) => ({
-    draft,
-    target: scoreDraft(models.target, [], draft, sampling.topK),
-    reference: scoreDraft(models.reference, [], draft, sampling.topK),
-    sampling,
-    vocabSize,
-  });
-  if (k === 0) {
-    return recoveryDistribution({
-      correction: correctionAt(scored([]), 0),
-      q,
-      rejectedToken: null,
-      sampling,
-    });
-  }
-  const draftLaw = sampling.temperature === 1 ? q : temperDistribution(q, sampling.temperature);
+  if (k === 0) return positionView(models, [], null, sampling, vocabSize, tailSample).pi;
+  const q = tempered(models.draft, sampling.temperature)([]);
   const first = new Float64Array(vocabSize);
   for (let y = 0; y < vocabSize; y++) {
-    const mass = draftLaw[y]!;
+    const mass = q[y]!;
     if (mass === 0) continue;
-    const round = scored([y]);
-    const accept = acceptanceProbabilities(round)[0]!;
+    const view = positionView(models, [], y, sampling, vocabSize, tailSample);
+    const accept = view.acceptance(y);
     first[y]! += mass * accept;
     if (accept === 1) continue;
-    const recovery = recoveryDistribution({
-      correction: correctionAt(round, 0),
-      q,
-      rejectedToken: y,
-      sampling,
-    });
+    const recovery = residualLaw(view);
     for (let z = 0; z < vocabSize; z++) first[z]! += mass * (1 - accept) * recovery[z]!;
   }
   return first;
+}
+
+/** Greedy mode: what the device commits for `draft`, from the corrections the server sends. */
+export function greedyRound(
+  models: RoundModels,
+  draft: TokenId[],
+  topK: number,
+  alpha: number,
+  vocabSize: number,
+) {
+  const positions: RoundPosition[] = Array.from({ length: draft.length + 1 }, (_, i) => {
+    const context = draft.slice(0, i);
+    const token = i < draft.length ? draft[i]! : null;
+    return {
+      correction: buildCorrection(
+        scoreOf(models.target(context), token, topK),
+        token,
+        topK,
+        vocabSize,
+        null,
+      ),
+      q: models.draft(context),
+      s: models.reference(context),
+    };
+  });
+  return greedyCommit(draft, positions, alpha);
 }

@@ -3,6 +3,8 @@
 
 import type { PositionScore, TokenId } from '../types.ts';
 import { rngStream, type Rng } from '../../rng.ts';
+import { sampleCategorical } from '../categorical.ts';
+import { temperDistribution } from '../temperature.ts';
 
 /** A model as a table: the next-token distribution after any context. */
 export type TableModel = (context: readonly TokenId[]) => Float64Array;
@@ -21,6 +23,10 @@ export function scoreOf(
   return {
     top: { ids, logprobs: ids.map((id) => Math.log(dist[id]!)) },
     tokenLogprob: next === null ? null : Math.log(dist[next]!),
+    sampleOutside: (excluded, u) => {
+      const weights = Array.from(dist, (v, id) => (excluded.has(id) ? 0 : v));
+      return weights.some((w) => w > 0) ? sampleCategorical(weights, u) : null;
+    },
   };
 }
 
@@ -35,6 +41,21 @@ function rankedIds(dist: ArrayLike<number>): TokenId[] {
     ranking.set(dist, order);
   }
   return order;
+}
+
+/** `model` at temperature T (0 and 1: as it is), as a scorer reports it. */
+export function tempered(model: TableModel, temperature: number): TableModel {
+  if (temperature === 0 || temperature === 1) return model;
+  const cache = new Map<string, Float64Array>();
+  return (context) => {
+    const key = context.join(',');
+    let law = cache.get(key);
+    if (law === undefined) {
+      law = temperDistribution(model(context), temperature);
+      cache.set(key, law);
+    }
+    return law;
+  };
 }
 
 /** k+1 PositionScores of `model` over the public context followed by `draft`. */

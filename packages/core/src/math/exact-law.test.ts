@@ -1,26 +1,33 @@
-// docs/design.md §2 test 1: with no private shift (q = s) the round is classic
-// speculative sampling, and what it emits follows the cloud's p exactly.
+// The proofs of docs/design.md "The math", by exact enumeration over every
+// draft, every accept/reject branch and every tail sample the server could
+// draw: with no private context (q = s) a round emits the cloud's p exactly,
+// at ANY top-K and temperature; with private context it emits π exactly when
+// the correction carries the whole vocabulary, for any α.
 
 import { describe, expect, it } from 'vitest';
 import type { SamplingParams, TokenId } from './types.ts';
-import { verifyDraft, rejectedToken } from './verify.ts';
-import { recoverToken } from './recover.ts';
+import { draftCorrections } from './verify.ts';
+import { sampledCommit } from './recover.ts';
 import { chooseDraftToken } from './draft.ts';
 import { totalVariation } from './emitted.ts';
+import { fusionTarget } from './fusion.ts';
 import { rngStream } from '../rng.ts';
-import { randomTableModel, scoreDraft, type TableModel } from './testing/explicit-scores.ts';
+import {
+  randomTableModel,
+  scoreDraft,
+  tempered,
+  type TableModel,
+} from './testing/explicit-scores.ts';
 import {
   emittedBlocks,
   firstTokenDistribution,
   largestCompletionError,
 } from './testing/enumerate-round.ts';
 
-const sampled = (vocabSize: number, alpha = 1, leniency = 1): SamplingParams => ({
-  temperature: 1,
+const sampled = (topK: number, alpha = 1, temperature = 1): SamplingParams => ({
+  temperature,
   alpha,
-  leniency,
-  tau: 1,
-  topK: vocabSize,
+  topK,
 });
 
 // (vocabulary size, draft length) pairs: every k from 1 to 6, V from 3 to 6,
@@ -34,28 +41,51 @@ const CASES: Array<[number, number]> = [
   [3, 6],
 ];
 
-describe('when the draft model equals the reference (q = s)', () => {
+describe('when the device has no private context (q = s)', () => {
   for (const [vocabSize, k] of CASES) {
     for (const seed of [1, 2, 3]) {
-      it(`emits exactly p over a whole ${k}-token block and its correction (V = ${vocabSize}, seed ${seed})`, () => {
+      it(`emits exactly p over a whole ${k}-token block at every top-K (V = ${vocabSize}, seed ${seed})`, () => {
         // Zeros in p test the p = 0 convention (never accepted, never recovered).
         const target = randomTableModel(seed * 100 + 1, vocabSize, { zeros: seed === 3 ? 1 : 0 });
         const reference = randomTableModel(seed * 100 + 2, vocabSize);
         const alpha = [1, 0.5, 2][seed - 1]!;
-        const leniency = seed === 2 ? 2 : 1;
+        const temperature = [1, 0.7, 1.6][seed - 1]!;
+        const chain = tempered(target, temperature);
+        for (let topK = 1; topK <= vocabSize; topK++) {
+          const blocks = emittedBlocks(
+            { target, reference, draft: reference },
+            k,
+            sampled(topK, alpha, temperature),
+            vocabSize,
+          );
+          const total = [...blocks.values()].reduce((sum, m) => sum + m, 0);
+          expect(total).toBeCloseTo(1, 12);
+          expect(totalVariation(firstTokenDistribution(blocks, vocabSize), chain([]))).toBeLessThan(
+            1e-12,
+          );
+          expect(largestCompletionError(blocks, chain, k, vocabSize)).toBeLessThan(1e-12);
+        }
+      });
+    }
+  }
+});
+
+describe('with private context (q ≠ s) and the whole vocabulary in the correction', () => {
+  for (const [vocabSize, k] of CASES) {
+    for (const alpha of [1, 0.5, 2]) {
+      it(`emits exactly π ∝ p·(q/s)^α over a whole ${k}-token block (V = ${vocabSize}, α = ${alpha})`, () => {
+        const target = randomTableModel(11, vocabSize);
+        const reference = randomTableModel(12, vocabSize);
+        const draft = randomTableModel(13, vocabSize);
+        const pi: TableModel = (context) =>
+          fusionTarget(target(context), draft(context), reference(context), alpha);
         const blocks = emittedBlocks(
-          { target, reference, draft: reference },
+          { target, reference, draft },
           k,
-          sampled(vocabSize, alpha, leniency),
+          sampled(vocabSize, alpha),
           vocabSize,
         );
-
-        const total = [...blocks.values()].reduce((sum, m) => sum + m, 0);
-        expect(total).toBeCloseTo(1, 12);
-        expect(totalVariation(firstTokenDistribution(blocks, vocabSize), target([]))).toBeLessThan(
-          1e-12,
-        );
-        expect(largestCompletionError(blocks, target, k, vocabSize)).toBeLessThan(1e-12);
+        expect(largestCompletionError(blocks, pi, k, vocabSize)).toBeLessThan(1e-12);
       });
     }
   }
@@ -68,8 +98,9 @@ function runLoop(
   k: number,
   length: number,
   vocabSize: number,
+  topK: number,
 ): TokenId[] {
-  const sampling = sampled(vocabSize);
+  const sampling = sampled(topK);
   const output: TokenId[] = [];
   for (let round = 0; output.length < length; round++) {
     const draftRng = rngStream(seed, round, 'draft');
@@ -80,24 +111,22 @@ function runLoop(
       );
     }
     const verifyRng = rngStream(seed, round, 'verify');
-    const verdict = verifyDraft({
-      draft,
-      target: scoreDraft(models.target, output, draft),
-      reference: scoreDraft(models.reference, output, draft),
-      sampling,
-      vocabSize,
-      uniform: () => verifyRng.uniform(),
-    });
-    const committed = [...output, ...draft.slice(0, verdict.accepted)];
+    const corrections = draftCorrections(
+      { draft, target: scoreDraft(models.target, output, draft), topK, vocabSize },
+      () => verifyRng.uniform(),
+    );
     const recoverRng = rngStream(seed, round, 'recover');
-    const recovered = recoverToken({
-      correction: verdict.correction,
-      q: models.draft(committed),
-      rejectedToken: rejectedToken(draft, verdict),
+    const { tokens } = sampledCommit(
+      draft,
+      corrections.map((correction, i) => ({
+        correction,
+        q: models.draft([...output, ...draft.slice(0, i)]),
+        s: models.reference([...output, ...draft.slice(0, i)]),
+      })),
       sampling,
-      uniform: () => recoverRng.uniform(),
-    });
-    output.splice(0, output.length, ...committed, recovered);
+      () => recoverRng.uniform(),
+    );
+    output.push(...tokens);
   }
   return output.slice(0, length);
 }
@@ -110,7 +139,7 @@ function chiSquareOfFirstTwoTokens(
 ): number {
   const counts = new Float64Array(vocabSize * vocabSize);
   for (let seed = 0; seed < runs; seed++) {
-    const [a, b] = runLoop(models, seed, 3, 2, vocabSize);
+    const [a, b] = runLoop(models, seed, 3, 2, vocabSize, 2);
     counts[a! * vocabSize + b!]! += 1;
   }
   let statistic = 0;
@@ -125,7 +154,7 @@ function chiSquareOfFirstTwoTokens(
   return statistic;
 }
 
-describe('the full sampled loop (draft → verifyDraft → recoverToken) with q = s', () => {
+describe('the full sampled loop (draft → draftCorrections → sampledCommit) with q = s and top-2 corrections', () => {
   const vocabSize = 4;
   const runs = 20_000;
   // 16 cells, 15 degrees of freedom: the 0.1% critical value of χ²(15).
