@@ -21,6 +21,12 @@ MESSAGES = [{"role": "user", "content": "Write a note to the team about the capi
 
 
 class Offline(unittest.TestCase):
+    def test_probe_texts_are_the_readmes(self):
+        readme = open(os.path.join(os.path.dirname(__file__), "../../packages/protocol/README.md"), encoding="utf-8").read()
+        section = readme[readme.index("## The tokenizer fingerprint"):]
+        block = section[section.index("```text\n") + 8:]
+        self.assertEqual(json.loads(block[:block.index("```")]), sc.PROBE_TEXTS)
+
     def test_fingerprint_matches_the_readme_example(self):
         # packages/protocol/README.md, "The tokenizer fingerprint": vocabulary 1024, every probe empty.
         self.assertEqual(sc.tokenizer_fingerprint(1024, [[]] * 12), "eda9a6e1284de3d5")
@@ -63,6 +69,10 @@ class Offline(unittest.TestCase):
 
 @unittest.skipUnless(URL and FIXTURE, "needs SPECSTEER_URL and SPECSTEER_FIXTURE (a running verifier)")
 class AgainstVerifier(unittest.IsolatedAsyncioTestCase):
+    async def asyncSetUp(self):
+        # unittest runs the loop in debug mode, which logs any step over 0.1 s: noise on a shared CPU.
+        asyncio.get_running_loop().slow_callback_duration = 5.0
+
     def setUp(self):
         self.vocab = FIXTURE["vocabSize"]
         self.fingerprint = sc.tokenizer_fingerprint(self.vocab, FIXTURE["probeIds"])

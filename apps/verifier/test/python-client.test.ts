@@ -44,10 +44,7 @@ describe.skipIf(pair === null || !haveWebsockets)(
     let dir: string;
 
     beforeAll(async () => {
-      const backend = await createLlamaCppBackend({
-        targetPath: pair!.targetPath,
-        referencePath: pair!.referencePath,
-      });
+      const backend = await createLlamaCppBackend({ targetPath: pair!.targetPath });
       server = await startVerifier({ backend });
       const tokenizer = backend.tokenizer;
       const prompt = renderPublicPrompt(MESSAGES);
@@ -91,10 +88,10 @@ describe.skipIf(pair === null || !haveWebsockets)(
           );
         },
       );
-      expect(output).not.toContain('skipped');
-      for (const name of LIVE_TESTS)
-        expect(output, name).toMatch(new RegExp(`${name} .*\\.\\.\\. ok`));
       expect(code, output).toBe(0);
+      // Exit 0 counts skips as passes: every live test must have run.
+      expect(output).not.toContain('skipped');
+      for (const name of LIVE_TESTS) expect(output, name).toContain(`${name} (`);
     }, 300_000);
   },
 );
