@@ -1,0 +1,123 @@
+// Fidelity: how far the law SpecSteer emits at a position is from the fusion
+// target π, on answer positions of the PersonaWorld eval split with the
+// shipped pair. Each position's q, s (small model, with and without the
+// private history) and p (large model, full vocabulary) come from exact-π
+// decoding; the emitted law is computed exactly by core's protocolLaw (every
+// draft, accept/reject branch and tail sample), for several top-K and
+// temperatures, with the embedded backend's tail samples and without them
+// (vLLM reports only the top-K). A measurement, not a test:
+//
+//   npx -y pnpm@12.4.2 exec tsx tools/bench/src/fidelity.ts [--positions 500] [--json out.json]
+
+import { writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import {
+  argmax,
+  fuseCorrection,
+  fusionTarget,
+  protocolLaw,
+  runExactFusion,
+  temperDistribution,
+  topIndices,
+  totalVariation,
+} from '@specsteer/core';
+import { evalSplit, loadModelPair } from './model-pair.ts';
+
+const { values } = parseArgs({
+  options: {
+    positions: { type: 'string', default: '500' },
+    'top-k': { type: 'string', default: '5,20,64,256,1024' },
+    temperatures: { type: 'string', default: '1,0.7' },
+    json: { type: 'string' },
+  },
+});
+const wanted = Number(values.positions);
+const topKs = values['top-k'].split(',').map(Number);
+const temperatures = values.temperatures.split(',').map(Number);
+
+const pair = await loadModelPair();
+const positions: { p: Float64Array; q: Float64Array; s: Float64Array }[] = [];
+const tasks = evalSplit();
+for (let i = 0; i < tasks.length && positions.length < wanted; i++) {
+  const { context } = pair.contexts(tasks[i]!);
+  await runExactFusion({
+    drafter: pair.drafter,
+    context,
+    target: pair.target,
+    sampling: {
+      temperature: 0,
+      seed: 1,
+      topK: pair.vocabSize,
+      maxTokens: 96,
+      stopTokens: [pair.stopToken],
+    },
+    onPosition: ({ p, q, s }) => positions.push({ p, q, s }),
+  });
+}
+await pair.dispose();
+console.log(`${positions.length} answer positions from the eval split (exact-π greedy answers)`);
+
+const summary = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!;
+  return {
+    mean: values.reduce((a, b) => a + b, 0) / values.length,
+    p99: at(0.99),
+    max: sorted.at(-1)!,
+  };
+};
+
+const rows: Record<string, unknown>[] = [];
+const fmt = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
+console.log(
+  '\nT     K     tail sample   TV(emitted, π) mean / p99 / max   no private context: TV(emitted, p) max',
+);
+for (const temperature of temperatures) {
+  const laws = positions.map(({ p, q, s }) => ({
+    p: temperature === 1 ? p : temperDistribution(p, temperature),
+    q: temperature === 1 ? q : temperDistribution(q, temperature),
+    s: temperature === 1 ? s : temperDistribution(s, temperature),
+  }));
+  const targets = laws.map(({ p, q, s }) => fusionTarget(p, q, s, 1));
+  for (const topK of topKs) {
+    for (const tailSample of [true, false]) {
+      const tv = laws.map((law, j) =>
+        totalVariation(protocolLaw({ ...law, alpha: 1, topK, tailSample }).emitted, targets[j]!),
+      );
+      const plain = laws.map((law) =>
+        totalVariation(
+          protocolLaw({ p: law.p, q: law.s, s: law.s, alpha: 1, topK, tailSample }).emitted,
+          law.p,
+        ),
+      );
+      const stats = summary(tv);
+      const noPrivate = summary(plain);
+      rows.push({ temperature, topK, tailSample, ...stats, noPrivateContextMax: noPrivate.max });
+      console.log(
+        `${String(temperature).padEnd(5)} ${String(topK).padEnd(5)} ${(tailSample ? 'yes (llama.cpp)' : 'no (vLLM)').padEnd(15)} ${fmt(stats.mean)} / ${fmt(stats.p99)} / ${fmt(stats.max)}${' '.repeat(12)}${fmt(noPrivate.max)}`,
+      );
+    }
+  }
+}
+
+// Greedy: how often argmax π̂ (what the device reads from a top-K correction) differs from argmax π.
+console.log('\ngreedy (T = 0): positions where argmax π̂ ≠ argmax π');
+for (const topK of topKs) {
+  let differ = 0;
+  for (const { p, q, s } of positions) {
+    const ids = topIndices(p, topK);
+    let known = 0;
+    for (const id of ids) known += p[id]!;
+    const correction = {
+      ids,
+      logprobs: ids.map((id) => (p[id]! > 0 ? Math.log(p[id]!) : null)),
+      tail: known < 1 && ids.length < p.length ? Math.log(1 - known) : null,
+      top: ids.length,
+    };
+    if (argmax(fuseCorrection(correction, q, s, 1).pi) !== argmax(fusionTarget(p, q, s, 1)))
+      differ++;
+  }
+  console.log(`K = ${String(topK).padEnd(5)} ${differ} of ${positions.length}`);
+  rows.push({ temperature: 0, topK, argmaxDiffers: differ, positions: positions.length });
+}
+if (values.json !== undefined) writeFileSync(values.json, JSON.stringify(rows, null, 2));
