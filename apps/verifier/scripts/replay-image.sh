@@ -56,7 +56,7 @@ for _ in $(seq 1 60); do
 done
 echo "readyz: $(curl -s "http://127.0.0.1:$port/readyz")"
 "${pnpm[@]}" --dir "$repo" --silent specsteer generate --server "ws://127.0.0.1:$port/v1/ws" \
-  --history "$repo/apps/verifier/examples/history.txt" --seed 7 --no-color \
+  --history "$repo/apps/cli/examples/history.txt" --seed 7 --no-color \
   --prompt 'Draft a short note for the team on the language of Brydound.'
 kill -TERM "$server"
 status=0
