@@ -151,7 +151,6 @@ function protocolLawFast(
     pTop += p[y]!;
     aTop += p[y]! * w[y]!;
   }
-  let p0 = 0;
   let s0 = 0;
   let sw0 = 0;
   let min1 = Infinity;
@@ -159,7 +158,6 @@ function protocolLawFast(
   let argMin1 = -1;
   for (let y = 0; y < n; y++) {
     if (inTop[y] === 1) continue;
-    p0 += p[y]!;
     s0 += s[y]!;
     sw0 += s[y]! * w[y]!;
     if (w[y]! < min1) {
