@@ -3,8 +3,10 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   OFFLINE_MARKERS,
   fingerprintTokenizer,
+  renderHistory,
   renderOfflinePrompt,
   renderPublicPrompt,
+  retrieveHistory,
   runSpecSteer,
   type GenerationResult,
 } from '@specsteer/core';
@@ -77,21 +79,21 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       format === 'offline'
         ? offlinePrompt(tokenizer, kept, messages)
         : modelPrompt(drafter.llamaModel, kept, messages);
-    // The answer needs room in the small model's context (the pair's is the 256 tokens it
-    // was trained on): keep the most recent history messages that leave it.
+    const publicLength = render([]).publicTokens.length;
+    // The history messages most relevant to the request (core's BM25 retrieval, as in the web
+    // app), as many as fit the device context next to the prompt and room for the answer
+    // (a quarter of the context at most: the shipped pair's is the 256 tokens it was trained on).
     const answerRoom = Math.min(args.maxTokens, Math.floor(drafter.contextSize / 4));
-    let kept = history;
-    let prompt = render(kept);
-    while (kept.length > 0 && prompt.contextTokens.length + answerRoom > drafter.contextSize) {
-      kept = kept.slice(1);
-      prompt = render(kept);
-    }
-    if (kept.length < history.length) {
+    const snippets = await retrieveHistory(args.prompt, history, {
+      budgetTokens: Math.max(0, drafter.contextSize - 1 - publicLength - answerRoom),
+      countTokens: (text) => tokenizer.tokenize(renderHistory([text])).length,
+    });
+    if (history.length > 0) {
       io.stderr.write(
-        `specsteer: note: kept the last ${kept.length} of ${history.length} history messages, so that the answer has room in the small model's ${drafter.contextSize}-token context\n`,
+        `specsteer: note: history: ${snippets.length} of ${history.length} messages in the device context (BM25-ranked, within its token budget)\n`,
       );
     }
-    const { contextTokens, publicTokens, stopTokens } = prompt;
+    const { contextTokens, publicTokens, stopTokens } = render(snippets.map((s) => s.text));
     if (contextTokens.length >= drafter.contextSize) {
       throw new CliUsageError(
         `the prompt alone is ${contextTokens.length} tokens; the small model's context holds ${drafter.contextSize}: shorten it`,
@@ -145,8 +147,9 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       drafter,
       // The public context is what the verifier scores: BOS and the public prompt.
       context: { device: contextTokens, public: publicTokens },
-      // --seed makes the run replayable: the device secret derives from it (docs/design.md, privacy).
-      reproducible: true,
+      // Only an explicit --seed makes the run replayable (the device secret derives from it, so
+      // whoever knows the seed can replay the device); otherwise the secret is fresh and private.
+      reproducible: args.seedGiven,
       prompt: { messages },
       tokenizerFingerprint,
       sampling: {

@@ -124,30 +124,6 @@ describe('specsteer CLI', () => {
   );
 
   it.skipIf(pair === null)(
-    'keeps the most recent history messages that leave the answer room in the context, and says so',
-    async () => {
-      const lines = Array.from(
-        { length: 20 },
-        (_, i) => `Mepei folks! Message ${i}. Mind the mumur.`,
-      );
-      writeFileSync(join(dir, 'long-history.txt'), lines.join('\n'));
-      const { status, stderr } = await runCli([
-        'generate',
-        '--prompt',
-        'hi',
-        '--history',
-        'long-history.txt',
-        '--max-tokens',
-        '8',
-      ]);
-      expect(status, stderr).toBe(0);
-      expect(stderr).toMatch(
-        /^specsteer: note: kept the last \d+ of 20 history messages, so that the answer has room in the small model's 256-token context$/m,
-      );
-    },
-  );
-
-  it.skipIf(pair === null)(
     'never prints a chat marker inside the answer (seed 3 at temperature 1.5 sampled <|assistant|>)',
     async () => {
       const { status, stdout, stderr } = await runCli([
@@ -173,6 +149,11 @@ describe('specsteer CLI', () => {
       writeFileSync(
         historyPath,
         [
+          // Far more history than the small model's context holds: retrieval picks what fits.
+          ...Array.from(
+            { length: 150 },
+            (_, i) => `Old note ${i}: spent the afternoon dounying on the edge of Noyex again.`,
+          ),
           'Mepei folks! Nybu slept on my notes all morning. Mind the mumur. Brimex, Drysyrk',
           `Note to self: the locker code is ${CANARY}.`,
         ].join('\n'),
@@ -202,6 +183,9 @@ describe('specsteer CLI', () => {
       expect(stderr).toMatch(
         /^specsteer: note: --top-k 200 is above this verifier's top-K limit; using \d+$/m,
       );
+      const [, used] = /history: (\d+) of 152 messages in the device context/.exec(stderr) ?? [];
+      expect(Number(used)).toBeGreaterThan(2);
+      expect(Number(used)).toBeLessThan(152);
       expect(stdout).toMatch(
         /tokens \d+ · rounds \d+ · acceptance \d+\.\d% \(accepted \d+, corrected \d+, steered \d+\) · generation [\d.]+ s = [\d.]+ tokens\/s \(prefill, handshake, rounds\) · start-up [\d.]+ s \(models, verifier\)/,
       );
