@@ -62,6 +62,8 @@ export interface AnswerOutcome {
 
 export class EngineSession {
   private evaluatedSoFar = 0;
+  /** The verifier's maxPromptTokens, from the last welcome (null before the first). */
+  private promptLimit: number | null = null;
 
   private constructor(
     readonly client: WorkerClient,
@@ -134,8 +136,17 @@ export class EngineSession {
     signal: AbortSignal,
     callbacks: AnswerCallbacks,
   ): Promise<AnswerOutcome> {
-    const publicText = this.template.public(messages);
-    const publicTokens = this.withBos(await this.tokenize(publicText));
+    let publicTokens = this.withBos(await this.tokenize(this.template.public(messages)));
+    // A conversation can outgrow the verifier's prompt limit (the shipped pair's is 120
+    // tokens, its context being the 256 it was trained on): the oldest turns go first.
+    while (
+      this.promptLimit !== null &&
+      messages.length > 1 &&
+      publicTokens.length > this.promptLimit
+    ) {
+      messages = messages.slice(messages.length > 2 ? 2 : 1);
+      publicTokens = this.withBos(await this.tokenize(this.template.public(messages)));
+    }
     // The device context holds history + prompt + the whole answer.
     const budget = this.info.contextSize - publicTokens.length - settings.maxTokens - 8;
     const query = messages.filter((m) => m.role === 'user').at(-1)?.content ?? '';
@@ -193,9 +204,13 @@ export class EngineSession {
           record('sent', message);
           inner.send(message);
         },
-        async receive() {
+        receive: async () => {
           const message = await inner.receive();
           record('received', message);
+          const welcome = message as { type?: unknown; limits?: { maxPromptTokens?: unknown } };
+          if (welcome.type === 'welcome' && typeof welcome.limits?.maxPromptTokens === 'number') {
+            this.promptLimit = welcome.limits.maxPromptTokens;
+          }
           return message;
         },
         close: (reason) => inner.close(reason),
