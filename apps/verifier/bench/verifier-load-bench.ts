@@ -117,6 +117,10 @@ interface RoundSample {
   scoreMs: number;
 }
 
+/** Drafts sent and verdicts received, per session and round: each draft must be answered exactly once. */
+const answers = new Map<string, number>();
+let draftsSent = 0;
+
 async function runSession(
   server: ServerInfo,
   index: number,
@@ -162,6 +166,7 @@ async function runSession(
       const room = maxTokens - output - (committed?.length ?? 0);
       const draft = Array.from({ length: Math.max(0, Math.min(k, room)) }, nextToken);
       const sent = performance.now();
+      draftsSent++;
       const verdict = await device.request({
         type: 'draft',
         sessionId,
@@ -171,6 +176,8 @@ async function runSession(
       });
       const roundTripMs = performance.now() - sent;
       if (verdict.type !== 'verdict') throw new Error(`expected a verdict, got ${verdict.type}`);
+      const answered = `${verdict.sessionId}/${verdict.round}`;
+      answers.set(answered, (answers.get(answered) ?? 0) + 1);
       samples.push({ roundTripMs, scoreMs: verdict.timing?.scoreMs ?? 0 });
       output = verdict.committedTokens;
       if (verdict.corrections === null) break; // finished: maxTokens reached
@@ -215,7 +222,7 @@ try {
   );
   console.log(
     // Wall times depend on whatever else the machine runs; the server's CPU time per round much less.
-    'sessions | rounds/s | round trip p50 / p99 ms | scoring p50 / p99 ms | overhead p50 / p99 ms | server CPU ms/round | server RSS / heap MiB',
+    'sessions | rounds/s | round trip p50 / p99 ms | scoring p50 / p99 ms | overhead p50 / p99 ms | server CPU ms/round | server RSS before / peak / after MiB | drafts answered once',
   );
   for (const sessions of sessionCounts) {
     const samples: RoundSample[] = [];
@@ -225,13 +232,24 @@ try {
     const opened = () => {
       if (++openCount === sessions) release();
     };
+    answers.clear();
+    draftsSent = 0;
     const before = await serverProcess(info.http);
+    let peakRss = before.rssMiB;
+    const sampler = setInterval(() => {
+      void serverProcess(info.http).then((now) => (peakRss = Math.max(peakRss, now.rssMiB)));
+    }, 500);
     const started = performance.now();
     await Promise.all(
       Array.from({ length: sessions }, (_, i) => runSession(info, i, samples, allOpen, opened)),
     );
     const seconds = (performance.now() - started) / 1000;
+    clearInterval(sampler);
+    // After: every connection closed and a moment to settle.
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
     const after = await serverProcess(info.http);
+    peakRss = Math.max(peakRss, after.rssMiB);
+    const once = [...answers.values()].every((n) => n === 1) && answers.size === draftsSent;
     const sorted = (values: number[]) => values.sort((a, b) => a - b);
     const roundTrips = sorted(samples.map((s) => s.roundTripMs));
     const scores = sorted(samples.map((s) => s.scoreMs));
@@ -243,7 +261,8 @@ try {
         `${f(percentile(scores, 50))} / ${f(percentile(scores, 99))}     | ` +
         `${f(percentile(overheads, 50))} / ${f(percentile(overheads, 99))}      | ` +
         `${f(((after.cpuSeconds - before.cpuSeconds) * 1000) / samples.length)}              | ` +
-        `${after.rssMiB.toFixed(0)} / ${after.heapMiB.toFixed(0)}`,
+        `${before.rssMiB.toFixed(0)} / ${peakRss.toFixed(0)} / ${after.rssMiB.toFixed(0)}              | ` +
+        `${once ? 'yes' : 'NO'} (${answers.size} of ${draftsSent})`,
     );
   }
 } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../src/config/index.ts';
+import { ConfigError, loadConfig, unknownVariables } from '../src/config/index.ts';
 
 const anyFileExists = () => true;
 
@@ -132,5 +132,22 @@ describe('configuration', () => {
     expect(configError({ SPECSTEER_CONFIG: 'c.json' }, { 'c.json': '{"port": ' }).variable).toBe(
       'SPECSTEER_CONFIG',
     );
+  });
+
+  it('finds SPECSTEER_ variables the verifier does not read, suggesting the nearest one', () => {
+    expect(
+      unknownVariables({
+        SPECSTEER_MAX_DRAFT_TOKEN: '3',
+        SPECSTEER_PORT: '8787',
+        SPECSTEER_MODELS_DIR: './models', // compose's, not a typo
+        SPECSTEER_IDLE_TIMOUT_MS: '5',
+        SPECSTEER_SOMETHING_ELSE_ENTIRELY: '1',
+        HOME: '/root',
+      }),
+    ).toEqual([
+      { variable: 'SPECSTEER_IDLE_TIMOUT_MS', suggestion: 'SPECSTEER_IDLE_TIMEOUT_MS' },
+      { variable: 'SPECSTEER_MAX_DRAFT_TOKEN', suggestion: 'SPECSTEER_MAX_DRAFT_TOKENS' },
+      { variable: 'SPECSTEER_SOMETHING_ELSE_ENTIRELY' },
+    ]);
   });
 });

@@ -333,6 +333,43 @@ describe('backend failures', () => {
     ).toMatchObject({ type: 'verdict', round: 0 });
   });
 
+  it('backend failures name no URL, host or variable to the device; the operator log has them at warn with session and round', async () => {
+    let failure: Error | undefined;
+    const server = await verifier({ table: { scoringFailure: () => failure } });
+    const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
+    await opened(device, 'a');
+    const internals = [
+      'http://10.20.30.40:8000',
+      'vllm-target.internal',
+      'SPECSTEER_VLLM_TARGET_URL',
+    ];
+    const failures = [
+      new SpecSteerError(
+        ErrorCode.BACKEND_UNAVAILABLE,
+        `vLLM target (http://10.20.30.40:8000) POST /v1/completions failed: ECONNREFUSED vllm-target.internal. Check SPECSTEER_VLLM_TARGET_URL`,
+        { backend: 'vllm', role: 'target', reason: 'ECONNREFUSED vllm-target.internal' },
+      ),
+      new SpecSteerError(
+        ErrorCode.BACKEND_TIMEOUT,
+        'vLLM target (http://10.20.30.40:8000) gave no answer; raise SPECSTEER_VLLM_TARGET_URL',
+      ),
+      new SpecSteerError(ErrorCode.INTERNAL, 'vllm-target.internal said: engine dead'),
+    ];
+    for (const [i, next] of failures.entries()) {
+      failure = next;
+      const frame = await device.request({ type: 'draft', sessionId: 'a', round: 0, tokens: [2] });
+      const error = expectError(frame, next.code);
+      for (const name of internals) expect(JSON.stringify(error)).not.toContain(name);
+      if (next.code === ErrorCode.INTERNAL) await device.next(); // INTERNAL is session-scope: `closed`
+      const warned = server.logs
+        .map((line) => JSON.parse(line) as Record<string, unknown>)
+        .filter((line) => line.level === 40 && line.code === next.code);
+      expect(warned, `failure ${i}`).toHaveLength(1);
+      expect(warned[0]).toMatchObject({ sessionId: 'a', round: 0 });
+      expect(warned[0]!.detail).toBe(next.message);
+    }
+  });
+
   it('INTERNAL without details for a server fault; the details go to the log only', async () => {
     const fault: { error?: Error } = {};
     const server = await verifier({ table: { scoringFailure: () => fault.error } });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type AddressInfo } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -46,6 +47,33 @@ describe('the server process', () => {
     const server = startServer({ SPECSTEER_MAX_DRAFT_TOKENS: 'lots' });
     expect(await server.exited).toBe(78);
     expect(server.stderr()).toContain('SPECSTEER_MAX_DRAFT_TOKENS');
+  });
+
+  it('reports an unknown SPECSTEER_ variable at start, with the name it was probably meant to be', async () => {
+    const server = startServer({
+      SPECSTEER_MAX_DRAFT_TOKEN: '3',
+      SPECSTEER_MAX_DRAFT_TOKENS: 'lots', // then stops, so the test does not load the models
+    });
+    expect(await server.exited).toBe(78);
+    expect(server.stderr()).toContain(
+      'SPECSTEER_MAX_DRAFT_TOKEN is not a verifier variable and is ignored; did you mean SPECSTEER_MAX_DRAFT_TOKENS?',
+    );
+  });
+
+  it('stops at once, before loading any model, when its port is taken — one plain line, no stack', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const { port } = taken.address() as AddressInfo;
+    try {
+      const server = startServer({ SPECSTEER_PORT: String(port) });
+      expect(await server.exited).toBe(1);
+      expect(server.stderr()).toBe(
+        `specsteer-verifier: 127.0.0.1:${port} is in use by another process; stop it or set SPECSTEER_PORT\n`,
+      );
+      expect(server.stdout.join('\n')).not.toContain('backend ready');
+    } finally {
+      taken.close();
+    }
   });
 
   it('refuses to start when a model file is missing, naming the variable', async () => {

@@ -41,6 +41,16 @@ export interface DeviceConnectionOptions {
   now?: () => number;
 }
 
+/** What a device reads for failures on the server's side; the detail goes to the log. */
+const DEVICE_MESSAGES: Partial<Record<string, string>> = {
+  [ErrorCode.INTERNAL]:
+    'the verifier failed while handling this frame; the operator has the details. Resume to retry',
+  [ErrorCode.BACKEND_UNAVAILABLE]:
+    'the verifier cannot reach its model server right now; the round was not applied. Resume here later or on another replica',
+  [ErrorCode.BACKEND_TIMEOUT]:
+    'the model server did not answer in time; the round was not applied. Send the draft again or resume',
+};
+
 /** Frames being handled at once before the socket stops reading (TCP then pushes back on the device). */
 const MAX_FRAMES_IN_FLIGHT = 64;
 /** Bytes queued for a device that is not reading, beyond which the socket stops reading too. */
@@ -237,7 +247,8 @@ export class DeviceConnection implements RegisteredConnection {
   private send(messages: readonly ServerMessage[]): void {
     const { socket } = this.options;
     if (socket.readyState !== socket.OPEN) return;
-    for (const message of messages) {
+    for (const original of messages) {
+      const message = this.forDevice(original);
       if (message.type === 'welcome' && !this.welcomed) {
         this.welcomed = true;
         clearTimeout(this.helloTimer);
@@ -245,6 +256,30 @@ export class DeviceConnection implements RegisteredConnection {
       }
       socket.send(JSON.stringify(message));
     }
+  }
+
+  /**
+   * A backend failure's detail (server URLs, variable names, the engine's own
+   * words) is for the operator: logged at warn with the session and round; the
+   * device gets the code and a message that names nothing internal.
+   */
+  private forDevice(message: ServerMessage): ServerMessage {
+    if (message.type !== 'error') return message;
+    const generic = DEVICE_MESSAGES[message.code];
+    if (generic === undefined) return message;
+    this.options.log.warn(
+      {
+        conn: this.id,
+        code: message.code,
+        sessionId: message.sessionId,
+        round: message.round,
+        detail: message.message,
+        data: message.data,
+      },
+      'backend or server failure',
+    );
+    const { data: _data, ...rest } = message;
+    return { ...rest, message: generic };
   }
 
   private closeWith(code: string): void {
