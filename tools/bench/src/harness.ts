@@ -84,30 +84,30 @@ export function presetConfig(mode: 'quick' | 'full'): BenchConfig {
     return {
       ...common,
       mode,
-      qualityTasks: 6,
+      qualityTasks: 5,
       latencyTasks: 2,
-      sweepTasks: 3,
+      sweepTasks: 2,
       kSweep: [1, 2, 4, 8, 16],
       alphaSweep: [0, 0.5, 1, 2],
       temperatureSweep: [0, 0.7, 1],
       topKSweep: [5, 20, 64],
-      fidelityPositions: 30,
-      fidelityTopKs: [5, 20, 64, 256],
+      fidelityPositions: 20,
+      fidelityTopKs: [5, 20, 256],
       fidelityTemperatures: [1],
     };
   }
   return {
     ...common,
     mode,
-    qualityTasks: 36,
-    latencyTasks: 5,
-    sweepTasks: 10,
+    qualityTasks: 30,
+    latencyTasks: 6,
+    sweepTasks: 8,
     kSweep: [1, 2, 4, 6, 8, 12, 16],
     alphaSweep: [0, 0.5, 1, 1.5, 2],
     temperatureSweep: [0, 0.3, 0.7, 1],
     topKSweep: [5, 10, 20, 64],
-    fidelityPositions: 80,
-    fidelityTopKs: [5, 10, 20, 64, 256, 1024],
+    fidelityPositions: 60,
+    fidelityTopKs: [5, 20, 64, 256, 1024],
     fidelityTemperatures: [1, 0.7],
   };
 }
@@ -197,6 +197,16 @@ export function plan(config: BenchConfig): PlannedCondition[] {
     });
   }
   return out;
+}
+
+/** Indices of `planned` grouped into blocks run together: one per phase, and per RTT in the latency phase. */
+function blocks(planned: readonly PlannedCondition[]): number[][] {
+  const out = new Map<string, number[]>();
+  planned.forEach(({ phase, condition }, j) => {
+    const key = phase === 'latency' ? `${phase}:${condition.rttMs}` : phase;
+    out.set(key, [...(out.get(key) ?? []), j]);
+  });
+  return [...out.values()];
 }
 
 export interface Mean {
@@ -315,6 +325,12 @@ export interface SpeedupRow {
   /** tokens/s over token-level fusion's on the same tasks, RTT and mode. */
   speedupOverFusion: number | null;
   modeled: boolean;
+  /**
+   * The same ratio from the quality phase's RTT-0 runs (more tasks) plus (rounds + 2) × RTT for
+   * both methods: steadier on a loaded machine; only where rounds do not depend on the RTT
+   * (plain SpecSteer, fusion, the in-process baselines).
+   */
+  additiveSpeedupOverFusion: number | null;
 }
 
 export interface BestK {
@@ -382,32 +398,39 @@ export async function runBench(
   const fidelitySteps = config.fidelityTemperatures.length * config.fidelityTopKs.length * 2;
   progress.start(planned.reduce((a, p) => a + p.tasks, 0) + fidelitySteps);
   const positions: Position[] = [];
-  const conditions: ConditionResult[] = [];
-  for (const { phase, condition, tasks: count } of planned) {
-    const samples: Sample[] = [];
-    const collect =
-      phase === 'quality' && condition.method === 'exact-pi' && condition.temperature === 0;
-    for (let i = 0; i < count; i++) {
-      const { sample } = await runOne(
-        {
-          ...ctx,
-          ...(collect && {
-            onPosition: ({ p, q, s }) => {
-              if (positions.length < config.fidelityPositions) positions.push({ p, q, s });
-            },
-          }),
-        },
-        condition,
-        tasks[i]!,
-        taskSeed(config.baseSeed, i),
-      );
-      samples.push(sample);
-      progress.tick(
-        `${phase} ${condition.method} ${modeName(condition.temperature)} k=${condition.k} α=${condition.alpha} K=${condition.topK} rtt=${condition.rttMs}`,
-      );
+  const samples: Sample[][] = planned.map(() => []);
+  for (const block of blocks(planned)) {
+    // Tasks outer, conditions inner: a burst of load on a shared machine hits every method alike.
+    const most = Math.max(...block.map((j) => planned[j]!.tasks));
+    for (let i = 0; i < most; i++) {
+      for (const j of block) {
+        const { phase, condition, tasks: count } = planned[j]!;
+        if (i >= count) continue;
+        const collect =
+          phase === 'quality' && condition.method === 'exact-pi' && condition.temperature === 0;
+        const { sample } = await runOne(
+          {
+            ...ctx,
+            ...(collect && {
+              onPosition: ({ p, q, s }) => {
+                if (positions.length < config.fidelityPositions) positions.push({ p, q, s });
+              },
+            }),
+          },
+          condition,
+          tasks[i]!,
+          taskSeed(config.baseSeed, i),
+        );
+        samples[j]!.push(sample);
+        progress.tick(
+          `${phase} ${condition.method} ${modeName(condition.temperature)} k=${condition.k} α=${condition.alpha} K=${condition.topK} rtt=${condition.rttMs}`,
+        );
+      }
     }
-    conditions.push(reduce(phase, condition, samples));
   }
+  const conditions = planned.map(({ phase, condition }, j) =>
+    reduce(phase, condition, samples[j]!),
+  );
 
   const byMethod = [0, config.sampledTemperature]
     .filter((t) => t > 0)
@@ -495,6 +518,7 @@ function speedups(conditions: readonly ConditionResult[], config: BenchConfig): 
           mode,
           rttMs,
           method,
+          additiveSpeedupOverFusion: additiveSpeedup(conditions, method, temperature, rttMs),
           tokensPerSecond,
           speedupOverFusion:
             fusion !== undefined && fusion.tokensPerSecond > 0
@@ -506,6 +530,37 @@ function speedups(conditions: readonly ConditionResult[], config: BenchConfig): 
     }
   }
   return rows;
+}
+
+/** tokens/s at `rttMs` from the quality phase's RTT-0 samples plus the round trips the method needs. */
+function additiveTokensPerSecond(
+  conditions: readonly ConditionResult[],
+  method: Method,
+  temperature: number,
+  rttMs: number,
+): number | null {
+  const at0 = find(conditions, 'quality', { method, temperature });
+  if (at0 === undefined || at0.tokens === 0) return null;
+  const trips = (s: Sample) =>
+    method === 'cloud-only' ? 1 : method === 'local-only' ? 0 : s.rounds + 2;
+  const wall = at0.samples.reduce(
+    (a, s) => a + s.wallMs - s.networkMs * (method === 'cloud-only' ? 1 : 0) + trips(s) * rttMs,
+    0,
+  );
+  return wall > 0 ? (at0.tokens * 1000) / wall : null;
+}
+
+function additiveSpeedup(
+  conditions: readonly ConditionResult[],
+  method: Method,
+  temperature: number,
+  rttMs: number,
+): number | null {
+  if (method === 'specsteer-adaptive' || method === 'specsteer-pipelined' || method === 'exact-pi')
+    return null;
+  const mine = additiveTokensPerSecond(conditions, method, temperature, rttMs);
+  const fusion = additiveTokensPerSecond(conditions, 'token-fusion', temperature, rttMs);
+  return mine === null || fusion === null ? null : mine / fusion;
 }
 
 function bestK(conditions: readonly ConditionResult[], config: BenchConfig): BestK[] {
