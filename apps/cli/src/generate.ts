@@ -116,8 +116,9 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       drafter,
       // The public context is what the verifier scores: BOS and the public prompt.
       context: { device: contextTokens, public: [contextTokens[0]!, ...publicTokens] },
-      // --seed makes the run replayable: the device secret derives from it (docs/design.md, privacy).
-      reproducible: true,
+      // Only an explicit --seed makes the run replayable (the device secret derives from it, so
+      // whoever knows the seed can replay the device); otherwise the secret is fresh and private.
+      reproducible: args.seedGiven,
       prompt: { messages },
       tokenizerFingerprint,
       sampling: {

@@ -200,6 +200,8 @@ class SpecSteerSession {
   /** A draft made ahead for a guessed output (pipeline mode). */
   private prefetched: PrefetchedDraft | null = null;
   private pipelinedRounds = 0;
+  /** Every draft token sent, as "index:token" (a resent round counts once), for metrics.unseenDrafts. */
+  private readonly sentDrafts = new Set<string>();
   private limits: Limits | null = null;
   /** What the draft-length policy learns from: the set-up exchange and each round. */
   private handshakeMs: number | null = null;
@@ -290,6 +292,10 @@ class SpecSteerSession {
       }
       const metrics = this.recorder.finish(this.output.length);
       if (this.options.pipeline) metrics.pipelinedRounds = this.pipelinedRounds;
+      metrics.unseenDrafts = [...this.sentDrafts].filter((key) => {
+        const [index, token] = key.split(':').map(Number) as [number, number];
+        return this.output[index] !== token;
+      }).length;
       await this.closeSession();
       return { tokens: [...this.output], origins: [...this.origins], finish, metrics };
     } finally {
@@ -396,6 +402,7 @@ class SpecSteerSession {
     }
     const greedy = this.sampling.temperature === 0;
 
+    block.tokens.forEach((token, i) => this.sentDrafts.add(`${this.output.length + i}:${token}`));
     const exchangeStarted = this.clock();
     let exchangeMs = 0;
     const exchange = this.recorder.exchange(async () => {
