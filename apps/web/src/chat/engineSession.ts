@@ -56,6 +56,8 @@ export interface AnswerOutcome {
   drafterTokensPerSecond: number;
   /** Tokens the worker decoded for this answer (both sequences): prefill + rounds, no re-prefill. */
   deviceDecodedTokens: number;
+  /** The engine's own decode speed in the worker (tokens decoded / time in decode + logits), prefill included. */
+  engineTokensPerSecond: number;
   /** Device + public prompt tokens (what one prefill of each costs). */
   promptTokens: number;
 }
@@ -64,6 +66,7 @@ export class EngineSession {
   private evaluatedSoFar = 0;
   /** The verifier's maxPromptTokens, from the last welcome (null before the first). */
   private promptLimit: number | null = null;
+  private engineMsSoFar = 0;
 
   private constructor(
     readonly client: WorkerClient,
@@ -255,9 +258,12 @@ export class EngineSession {
     });
     await chain;
     const deviceDecodedTokens = drafter.evaluated - this.evaluatedSoFar;
+    const engineMs = drafter.engineMs - this.engineMsSoFar;
     this.evaluatedSoFar = drafter.evaluated;
+    this.engineMsSoFar = drafter.engineMs;
     return {
       deviceDecodedTokens,
+      engineTokensPerSecond: engineMs > 0 ? (deviceDecodedTokens / engineMs) * 1000 : 0,
       promptTokens: deviceTokens.length + publicTokens.length,
       result,
       text: shownText,

@@ -195,6 +195,7 @@ export function App() {
           acceptance: m.acceptanceRate,
           drafterTokensPerSecond: outcome.drafterTokensPerSecond,
           deviceDecoded: outcome.deviceDecodedTokens,
+          engineTokensPerSecond: outcome.engineTokensPerSecond,
           promptTokens: outcome.promptTokens,
           totalMs: m.totalMs,
           finish: outcome.result.finish,
