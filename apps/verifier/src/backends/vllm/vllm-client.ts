@@ -1,8 +1,8 @@
-import { SpecSteerError } from '@specsteer/protocol';
 // A small typed client for one vLLM server (Node's global fetch; the npm
 // package `vllm-openai-client` does not exist). One method per endpoint the
 // verifier uses; every call has a timeout and is tried exactly once.
 
+import { SpecSteerError } from '@specsteer/protocol';
 import type { z } from 'zod';
 import type { PublicChatMessage } from '../backend.ts';
 import { parseScoringBody, type ParsedScoringBody } from './prompt-logprobs-tail.ts';
