@@ -3,8 +3,10 @@ import { isAbsolute, resolve } from 'node:path';
 import {
   OFFLINE_STOP_TEXT,
   fingerprintTokenizer,
+  renderHistory,
   renderOfflinePrompt,
   renderPublicPrompt,
+  retrieveHistory,
   runSpecSteer,
   type GenerationResult,
 } from '@specsteer/core';
@@ -52,9 +54,25 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       ...(args.system !== undefined ? [{ role: 'system' as const, content: args.system }] : []),
       { role: 'user', content: args.prompt },
     ];
-    const contextTokens = tokenizer.tokenizeDocument(renderOfflinePrompt({ history, messages }));
     // The cloud scores the public prompt that it tokenizes itself; the device context must end with it.
     const publicTokens = tokenizer.tokenizeDocument(renderPublicPrompt(messages)).slice(1);
+    // The history messages most relevant to the request (core's BM25 retrieval, as in the web
+    // app), as many as fit the device context next to the prompt and room for the answer.
+    const snippets = await retrieveHistory(args.prompt, history, {
+      budgetTokens: Math.max(
+        0,
+        drafter.contextSize - 1 - publicTokens.length - Math.min(args.maxTokens, 256),
+      ),
+      countTokens: (text) => tokenizer.tokenize(renderHistory([text])).length,
+    });
+    if (history.length > 0) {
+      io.stderr.write(
+        `history: ${snippets.length} of ${history.length} messages in the device context (BM25-ranked, within its token budget)\n`,
+      );
+    }
+    const contextTokens = tokenizer.tokenizeDocument(
+      renderOfflinePrompt({ history: snippets.map((s) => s.text), messages }),
+    );
     if (
       contextTokens.slice(contextTokens.length - publicTokens.length).join() !== publicTokens.join()
     ) {
@@ -98,8 +116,9 @@ export async function generate(args: GenerateArgs, io: GenerateIo): Promise<Gene
       drafter,
       // The public context is what the verifier scores: BOS and the public prompt.
       context: { device: contextTokens, public: [contextTokens[0]!, ...publicTokens] },
-      // --seed makes the run replayable: the device secret derives from it (docs/design.md, privacy).
-      reproducible: true,
+      // Only an explicit --seed makes the run replayable (the device secret derives from it, so
+      // whoever knows the seed can replay the device); otherwise the secret is fresh and private.
+      reproducible: args.seedGiven,
       prompt: { messages },
       tokenizerFingerprint,
       sampling: {

@@ -17,10 +17,13 @@ describe('parseGenerateArgs', () => {
       historyPath: 'h.txt',
       k: 8,
       seed: 3,
+      seedGiven: true,
       maxTokens: 96,
       topK: 20,
     });
     expect(args.server).toBeUndefined();
+    // Without --seed the device's randomness is a fresh secret, never derived from the seed sent.
+    expect(parseGenerateArgs(['--prompt', 'x']).seedGiven).toBe(false);
     const full = parseGenerateArgs([
       '--prompt=x',
       '--server',

@@ -15,6 +15,8 @@ export interface GenerateArgs {
   k: number;
   temperature: number;
   seed: number;
+  /** Whether --seed was given: only then is the device's randomness derived from it (a replayable run). */
+  seedGiven: boolean;
   maxTokens: number;
   topK: number;
   /** Device model: drafts q and computes s on the public context. */
@@ -38,7 +40,8 @@ export const GENERATE_USAGE = `usage: specsteer generate --prompt TEXT [options]
   --api-key KEY          the verifier's API key (sent as a bearer header)
   --k N                  draft tokens per round (default 8)
   --temperature T        0 = greedy (default 0.7)
-  --seed N               sampling seed (default: random, printed)
+  --seed N               replayable run: the device's and the verifier's randomness from N
+                         (default: a random verification seed and a fresh device secret)
   --max-tokens N         output tokens at most (default 96)
   --top-k N              size of the cloud's correction (default 20)
   --small-model FILE     device model GGUF (default models/specsteer-small.gguf, else data/interim/small.gguf)
@@ -126,6 +129,7 @@ export function parseGenerateArgs(argv: readonly string[]): GenerateArgs {
       (n) => n >= 0 && n <= 100,
       'a number from 0 to 100',
     ),
+    seedGiven: values.seed !== undefined,
     seed: number(
       'seed',
       values.seed,

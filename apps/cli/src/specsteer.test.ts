@@ -43,6 +43,11 @@ describe('specsteer CLI', () => {
       writeFileSync(
         historyPath,
         [
+          // Far more history than the small model's context holds: retrieval picks what fits.
+          ...Array.from(
+            { length: 150 },
+            (_, i) => `Old note ${i}: spent the afternoon dounying on the edge of Noyex again.`,
+          ),
           'Mepei folks! Nybu slept on my notes all morning. Mind the mumur. Brimex, Drysyrk',
           `Note to self: the locker code is ${CANARY}.`,
         ].join('\n'),
@@ -67,6 +72,9 @@ describe('specsteer CLI', () => {
         'debug', // every server log line, checked for the canary below
       ]);
       expect(status, stderr).toBe(0);
+      const [, used] = /history: (\d+) of 152 messages in the device context/.exec(stderr) ?? [];
+      expect(Number(used)).toBeGreaterThan(2);
+      expect(Number(used)).toBeLessThan(152);
       expect(stdout).toMatch(
         /tokens \d+ · rounds \d+ · acceptance \d+\.\d% \(accepted \d+, corrected \d+, steered \d+\) · [\d.]+ tokens\/s/,
       );

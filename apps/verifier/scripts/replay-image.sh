@@ -37,7 +37,7 @@ git -C "$repo" archive HEAD package.json pnpm-lock.yaml pnpm-workspace.yaml tsco
 
 echo "== runtime stage: node dist/server.mjs from a read-only /app"
 mkdir -p "$work/models" "$work/home"
-cp "$repo/models/specsteer-large.gguf" "$repo/models/specsteer-small.gguf" "$work/models/"
+cp "$repo/models/specsteer-large.gguf" "$work/models/"
 chmod -R a-w "$work/app" "$work/models" "$work/home"
 chmod 755 "$work"
 as_user=()
@@ -47,7 +47,6 @@ if [ "$(id -u)" = 0 ]; then as_user=(setpriv --reuid=65534 --regid=65534 --clear
   exec env -i PATH="$PATH" NODE_ENV=production HOME="$work/home" TMPDIR="$work/home" \
     SPECSTEER_HOST=127.0.0.1 SPECSTEER_PORT="$port" \
     SPECSTEER_TARGET_MODEL_PATH="$work/models/specsteer-large.gguf" \
-    SPECSTEER_REFERENCE_MODEL_PATH="$work/models/specsteer-small.gguf" \
     "${as_user[@]}" node dist/server.mjs
 ) >"$work/server.log" 2>&1 &
 server=$!
@@ -57,7 +56,7 @@ for _ in $(seq 1 60); do
 done
 echo "readyz: $(curl -s "http://127.0.0.1:$port/readyz")"
 "${pnpm[@]}" --dir "$repo" --silent specsteer generate --server "ws://127.0.0.1:$port/v1/ws" \
-  --history "$repo/apps/verifier/examples/history.txt" --seed 7 --no-color \
+  --history "$repo/apps/cli/examples/history.txt" --seed 7 --no-color \
   --prompt 'Draft a short note for the team on the language of Brydound.'
 kill -TERM "$server"
 status=0

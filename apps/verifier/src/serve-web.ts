@@ -1,4 +1,4 @@
-// `pnpm start`: the verifier on the embedded llama.cpp backend, serving the
+// `pnpm start`: the verifier on the embedded llama.cpp backend (the large model scores p), serving the
 // built web app and the small GGUF the browser drafts with — one process,
 // one URL. Environment variables (SPECSTEER_*) still override the defaults.
 //   node --import tsx src/serve-web.ts [--web-root DIR] [--port N] [--host H]
@@ -30,7 +30,6 @@ async function main(): Promise<void> {
       env: {
         SPECSTEER_BACKEND: 'llamacpp',
         SPECSTEER_TARGET_MODEL_PATH: SHIPPED_MODEL_PAIR.targetPath,
-        SPECSTEER_REFERENCE_MODEL_PATH: SHIPPED_MODEL_PAIR.referencePath,
         SPECSTEER_PORT: argument('port') ?? '8787',
         SPECSTEER_HOST: argument('host') ?? '127.0.0.1',
         ...process.env,

@@ -99,7 +99,6 @@ describe('the verifier image (/app as the Dockerfile assembles it)', () => {
       // Like compose's ./models:/models:ro mount; readable by the unprivileged user.
       mkdirSync(join(root, 'models'));
       copyFileSync(pair!.targetPath, join(root, 'models', 'large.gguf'));
-      copyFileSync(pair!.referencePath, join(root, 'models', 'small.gguf'));
       mkdirSync(join(root, 'home'));
       readOnly(root);
       chmodSync(root, 0o755);
@@ -117,7 +116,6 @@ describe('the verifier image (/app as the Dockerfile assembles it)', () => {
           SPECSTEER_HOST: '127.0.0.1',
           SPECSTEER_PORT: '0',
           SPECSTEER_TARGET_MODEL_PATH: join(root, 'models', 'large.gguf'),
-          SPECSTEER_REFERENCE_MODEL_PATH: join(root, 'models', 'small.gguf'),
         },
         stdio: ['ignore', 'pipe', 'pipe'],
       });

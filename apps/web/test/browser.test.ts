@@ -99,9 +99,18 @@ describe.skipIf(!available)('web app in Chromium', () => {
     await page.getByLabel('Temperature').fill('0');
     await page.getByRole('tab', { name: 'Private history' }).click();
 
+    // Off by default; on, the request joins the private history.
+    const remember = page.getByLabel('Remember my messages (add what I send to my history)');
+    expect(await remember.isChecked()).toBe(false);
+    await remember.check();
+
     const task = persona.tasks.find((t) => t.facts.some((f) => !f.inSmall))!;
     const started = Date.now();
     await ask(task.request);
+    await expect
+      .poll(() => page.getByTestId('history-count').textContent())
+      .toBe(`${persona.history.length + 2} records`);
+    await remember.uncheck();
     const answer = (await page.getByTestId('answer-text').last().textContent())!;
     console.log(`answer in ${Date.now() - started} ms: ${answer}`);
     for (const fact of task.facts) expect(answer).toContain(fact.value);
@@ -137,8 +146,33 @@ describe.skipIf(!available)('web app in Chromium', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
   });
 
+  it('finishes the answer on the local model when the verifier stops mid-answer, and uses the verifier again once it is back', async () => {
+    await page.getByRole('tab', { name: 'Settings' }).click();
+    await page.getByLabel('Max tokens').fill('160');
+    await page.getByLabel('Temperature').fill('0.8');
+    const before = await page.getByTestId('answer').count();
+    await page.getByTestId('prompt').fill(persona.tasks[0]!.request);
+    await page.getByTestId('prompt').press('Enter');
+    const answer = page.getByTestId('answer').nth(before);
+    await expect.poll(() => answer.locator('.tok').count(), { timeout: 60_000 }).toBeGreaterThan(2);
+    await server.stop();
+    await answer.and(page.locator('[data-done=true]')).waitFor({ timeout: 120_000 });
+    await expect(answer.getByTestId('notice').textContent()).resolves.toMatch(/local model/i);
+    expect(await answer.locator('.tok.local').count()).toBeGreaterThan(0);
+    await expect(answer.getByTestId('answer-error').count()).resolves.toBe(0);
+    await page.screenshot({ path: join(ARTIFACTS, 'chat-local-fallback.png'), fullPage: true });
+
+    await server.start();
+    await page.getByLabel('Max tokens').fill('96');
+    await ask(persona.tasks[0]!.request);
+    const next = page.getByTestId('answer').last();
+    expect(await next.locator('.tok.local').count()).toBe(0);
+    expect(await next.locator('.tok').count()).toBeGreaterThan(0);
+    await page.getByRole('tab', { name: 'Private history' }).click();
+  });
+
   it('keeps the history across a reload; export → delete everything → import restores it', async () => {
-    const count = persona.history.length + 1;
+    const count = persona.history.length + 2; // the persona, the canary, one remembered request
     await page.reload();
     await expect
       .poll(() => page.getByTestId('history-count').textContent())

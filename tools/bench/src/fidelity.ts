@@ -35,6 +35,11 @@ const wanted = Number(values.positions);
 const topKs = values['top-k'].split(',').map(Number);
 const temperatures = values.temperatures.split(',').map(Number);
 
+const normalized = (d: Float64Array) => {
+  const total = d.reduce((a, b) => a + b, 0);
+  return d.map((v) => v / total);
+};
+
 const pair = await loadModelPair();
 const positions: { p: Float64Array; q: Float64Array; s: Float64Array }[] = [];
 const tasks = evalSplit();
@@ -51,7 +56,9 @@ for (let i = 0; i < tasks.length && positions.length < wanted; i++) {
       maxTokens: 96,
       stopTokens: [pair.stopToken],
     },
-    onPosition: ({ p, q, s }) => positions.push({ p, q, s }),
+    // llama.cpp's softmax is float32 (sums 1 ± 1e-5): normalize in float64, the laws compared are these.
+    onPosition: ({ p, q, s }) =>
+      positions.push({ p: normalized(p), q: normalized(q), s: normalized(s) }),
   });
 }
 await pair.dispose();

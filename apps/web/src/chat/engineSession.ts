@@ -225,6 +225,14 @@ export class EngineSession {
       signal,
       client: { name: 'specsteer-web', version: '0.1.0' },
       reconnect: { maxAttempts: 3, initialDelayMs: 200, replyTimeoutMs: 15_000 },
+      // Cloud unreachable mid-answer: finish on the device alone, try the verifier every 16 tokens.
+      localFallback: { afterFailures: 2, retryEveryTokens: 16 },
+      onConnectivity: (state) =>
+        callbacks.onNotice(
+          state === 'local'
+            ? 'The verifier is unreachable: this answer continues on the local model alone (marked “local”); it will use the verifier again as soon as it answers.'
+            : 'The verifier answered again: verification resumed for the rest of this answer.',
+        ),
       onToken: ({ token, origin, index }) => {
         output[index] = token;
         pieceOf(index, origin);

@@ -140,10 +140,6 @@ export function App() {
       userTurn,
       { ...userTurn, id: answerId, role: 'assistant', text: '', done: false },
     ]);
-    if (settings.rememberMessages) {
-      await store.add(prompt, { source: 'chat' }).catch(() => undefined);
-      void refreshHistory();
-    }
     const controller = new AbortController();
     abort.current = controller;
     const started = performance.now();
@@ -194,7 +190,8 @@ export function App() {
           counts: { ...counts },
           tokensPerSecond: m.tokensPerSecond,
           rounds: m.rounds,
-          tokensPerRound: m.rounds > 0 ? m.tokens / m.rounds : 0,
+          // Verified tokens per round: tokens made while the verifier was away are not rounds.
+          tokensPerRound: m.rounds > 0 ? (m.tokens - counts.local) / m.rounds : 0,
           acceptance: m.acceptanceRate,
           drafterTokensPerSecond: outcome.drafterTokensPerSecond,
           deviceDecoded: outcome.deviceDecodedTokens,
@@ -214,6 +211,11 @@ export function App() {
     } finally {
       abort.current = null;
       setBusy(false);
+    }
+    // Remembered after the answer: a request is history for the next ones, not for itself.
+    if (settings.rememberMessages) {
+      await store.add(prompt, { source: 'chat' }).catch(() => undefined);
+      await refreshHistory();
     }
   }
 

@@ -2,15 +2,8 @@
 // draft token (the session's RNG lives with the session loop) and the worker
 // returns q after it; s for the whole draft comes in one request.
 
-import type { DraftBlock, Distribution, Drafter, TokenId } from '@specsteer/core';
+import type { DraftBlock, DraftContext, Distribution, Drafter, TokenId } from '@specsteer/core';
 import type { WorkerClient } from './workerClient.ts';
-
-export interface DraftContext {
-  device: readonly TokenId[];
-  public: readonly TokenId[];
-}
-
-export type WorkerDraftBlock = DraftBlock & { references: Distribution[] };
 
 export class WorkerDrafter implements Drafter {
   private committed: TokenId[] = [];
@@ -34,17 +27,13 @@ export class WorkerDrafter implements Drafter {
     return Math.max(0, this.contextSize - used - outputLength);
   }
 
-  /** Protocol 2 passes both contexts; the protocol-1 signature passes the device tokens (s = q then). */
-  async begin(context: readonly TokenId[] | DraftContext): Promise<void> {
-    const both: DraftContext = Array.isArray(context)
-      ? { device: context as readonly TokenId[], public: this.context?.public ?? context }
-      : (context as DraftContext);
-    this.context = both;
+  async begin(context: DraftContext): Promise<void> {
+    this.context = context;
     this.committed = [];
     await this.client.request({
       kind: 'begin',
-      device: [...both.device],
-      public: [...both.public],
+      device: [...context.device],
+      public: [...context.public],
     });
   }
 
@@ -52,7 +41,7 @@ export class WorkerDrafter implements Drafter {
     n: number,
     choose: (q: Distribution) => TokenId,
     isStop: (token: TokenId) => boolean,
-  ): Promise<WorkerDraftBlock> {
+  ): Promise<DraftBlock> {
     const started = performance.now();
     let { q } = await this.client.request({ kind: 'draftStart', committed: this.committed });
     const tokens: TokenId[] = [];

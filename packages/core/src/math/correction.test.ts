@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCorrection, fuseCorrection } from './correction.ts';
-import { protocolLaw, totalVariation } from './emitted.ts';
+import { protocolLaw, protocolLawReference, totalVariation } from './emitted.ts';
 import { MathInputError } from './errors.ts';
 import { fusionTarget } from './fusion.ts';
 import { temperDistribution } from './temperature.ts';
@@ -207,6 +207,22 @@ describe('the emitted law of the whole protocol (top-K, tail estimate, tail samp
         expect(withSample[i]!).toBeLessThanOrEqual(withSample[i - 1]! + 1e-12);
         expect(withSample[i]!).toBeLessThanOrEqual(estimateOnly[i]! + 1e-12);
       }
+    }
+  });
+
+  it('is computed in O(V·K) with the same result as the direct O(V²) evaluation', () => {
+    for (const [seed, alpha, topK, tailSample] of [
+      [1, 1, 5, true],
+      [2, 0.5, 12, true],
+      [3, 2, 3, false],
+      [4, 1, 30, false],
+      [5, 0, 7, true],
+    ] as const) {
+      const { p, s, q } = laws(seed, seed % 2 === 0);
+      const fast = protocolLaw({ p, q, s, alpha, topK, tailSample });
+      const direct = protocolLawReference({ p, q, s, alpha, topK, tailSample });
+      expect(totalVariation(fast.emitted, direct.emitted)).toBeLessThan(1e-12);
+      expect(totalVariation(fast.bonus, direct.bonus)).toBeLessThan(1e-12);
     }
   });
 });

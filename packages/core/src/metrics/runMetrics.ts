@@ -42,6 +42,13 @@ export interface RunMetrics {
    * time, so draftingMs + networkMs can exceed totalMs.
    */
   pipelinedRounds?: number;
+  /**
+   * Draft tokens sent to the verifier that are not the output token at their
+   * position — what the server saw and no reader of the answer ever does
+   * (docs/design.md, "Privacy boundary"); out of the sum of draftedPerRound.
+   * 0 for methods that send no drafts.
+   */
+  unseenDrafts: number;
 }
 
 /** Counts of rounds by accepted draft tokens: `histogram[a]` rounds accepted exactly a. */
@@ -128,6 +135,7 @@ export class RunMetricsRecorder {
       totalMs,
       tokensPerSecond: totalMs > 0 ? (tokens * 1000) / totalMs : 0,
       resumes: this.resumes,
+      unseenDrafts: 0,
     };
   }
 }

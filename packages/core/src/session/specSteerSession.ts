@@ -101,6 +101,17 @@ export interface SpecSteerSessionOptions {
    * it comes true, so the output is exactly the sequential loop's.
    */
   pipeline?: boolean;
+  /**
+   * When the verifier is unreachable or failing mid-answer, continue on the
+   * device model alone instead of giving up: after `afterFailures` consecutive
+   * failed attempts (default 2) the loop drafts and commits tokens itself
+   * (origin 'local'), and every `retryEveryTokens` local tokens (default 16)
+   * tries the verifier again; once it answers, the session resumes there with
+   * every committed token and verification continues. Off when omitted.
+   */
+  localFallback?: { afterFailures?: number; retryEveryTokens?: number };
+  /** Told when the loop switches to the local model alone ('local') and back to the verifier ('cloud'). */
+  onConnectivity?(state: 'local' | 'cloud', cause?: unknown): void;
   /** Metrics label: 'token-fusion' when draftTokens is 0 by design. */
   method?: 'specsteer' | 'token-fusion';
   client?: { name: string; version: string };
@@ -182,7 +193,11 @@ class SpecSteerSession {
   /** A draft made ahead for a guessed output (pipeline mode). */
   private prefetched: PrefetchedDraft | null = null;
   private pipelinedRounds = 0;
+  /** Every draft token sent, as "index:token" (a resent round counts once), for metrics.unseenDrafts. */
+  private readonly sentDrafts = new Set<string>();
   private limits: Limits | null = null;
+  /** Local-fallback steps so far: each draws from its own device stream. */
+  private localSteps = 0;
 
   constructor(options: SpecSteerSessionOptions) {
     this.options = options;
@@ -216,20 +231,43 @@ class SpecSteerSession {
     await this.recorder.drafting(() => drafter.begin(this.options.context));
     let failures = 0;
     let finish: FinishReason | null = null;
+    const fallback = this.options.localFallback;
+    /** Local tokens since the loop last tried the verifier (null: the verifier is in use). */
+    let localSinceTry: number | null = null;
     try {
       while (finish === null) {
         if (this.options.signal?.aborted) {
           await this.closeSession();
           throw new GenerationCancelledError([...this.output], [...this.origins]);
         }
+        if (localSinceTry !== null && localSinceTry < (fallback?.retryEveryTokens ?? 16)) {
+          const before = this.output.length;
+          finish = await this.localStep();
+          localSinceTry += this.output.length - before;
+          continue;
+        }
         try {
           if (this.transport === null) await this.connectAndSync();
+          if (localSinceTry !== null) {
+            localSinceTry = null;
+            this.options.onConnectivity?.('cloud');
+          }
           finish = await this.step();
           failures = 0;
         } catch (error) {
           if (!isRetryable(error)) throw error;
           failures++;
           this.dropTransport();
+          if (localSinceTry !== null) {
+            // Still unreachable: another stretch on the device alone, then try again.
+            localSinceTry = 0;
+            continue;
+          }
+          if (fallback !== undefined && failures >= (fallback.afterFailures ?? 2)) {
+            localSinceTry = 0;
+            this.options.onConnectivity?.('local', error);
+            continue;
+          }
           if (failures > this.policy.maxAttempts) {
             throw new GenerationAbortedError(
               `gave up after ${this.policy.maxAttempts} reconnect attempts: ${describe(error)}`,
@@ -242,6 +280,10 @@ class SpecSteerSession {
       }
       const metrics = this.recorder.finish(this.output.length);
       if (this.options.pipeline) metrics.pipelinedRounds = this.pipelinedRounds;
+      metrics.unseenDrafts = [...this.sentDrafts].filter((key) => {
+        const [index, token] = key.split(':').map(Number) as [number, number];
+        return this.output[index] !== token;
+      }).length;
       await this.closeSession();
       return { tokens: [...this.output], origins: [...this.origins], finish, metrics };
     } finally {
@@ -255,7 +297,8 @@ class SpecSteerSession {
   private async connectAndSync(): Promise<void> {
     const transport = await this.options.connect();
     this.transport = transport;
-    const resuming = this.everOpened;
+    // A session that began on the device alone resumes with its local tokens, as after a drop.
+    const resuming = this.everOpened || this.output.length > 0;
     if (resuming) this.recorder.resumed();
     await this.recorder.exchange(async () => {
       transport.send({
@@ -343,6 +386,7 @@ class SpecSteerSession {
     }
     const greedy = this.sampling.temperature === 0;
 
+    block.tokens.forEach((token, i) => this.sentDrafts.add(`${this.output.length + i}:${token}`));
     const exchange = this.recorder.exchange(async () => {
       transport.send({
         type: 'draft',
@@ -443,6 +487,41 @@ class SpecSteerSession {
       token,
       origin: i < agreed ? 'accepted' : greedyOrigin(positions[i]!, token),
     }));
+  }
+
+  /**
+   * The cloud is unreachable: draft one block on the device alone, from q
+   * with the private context, and commit all of it (origin 'local'). The
+   * server learns these tokens when the session resumes (as the output it
+   * would see anyway); nothing else leaves the device.
+   */
+  private async localStep(): Promise<FinishReason | null> {
+    const { drafter } = this.options;
+    const room = Math.min(
+      this.sampling.maxTokens - this.output.length,
+      drafter.room(this.output.length),
+    );
+    if (room <= 0) return 'length';
+    const k = Math.max(
+      1,
+      Math.min(this.options.draftTokens, this.limits?.maxDraftTokens ?? Infinity, room),
+    );
+    const rng = deviceStream(this.secret, this.localSteps++, 'local-fallback');
+    const block = await this.recorder.drafting(async () => {
+      await drafter.commit(this.output);
+      return drafter.draft(
+        k,
+        (q) => chooseDraftToken(q, this.sampling.temperature, () => rng.uniform()),
+        (token) => this.stopTokens.has(token),
+      );
+    });
+    if (block.tokens.length === 0) return 'length';
+    for (const token of block.tokens) {
+      this.commit(token, 'local');
+      if (this.stopTokens.has(token)) return 'stop';
+      if (this.output.length >= this.sampling.maxTokens) return 'length';
+    }
+    return null;
   }
 
   /** k for a round that starts at `outputLength`: the caller's k, the server's limit, the room left. */
