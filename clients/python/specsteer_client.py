@@ -371,6 +371,7 @@ class Session:
     finish: Optional[str] = None
     rounds: int = 0
     resumes: int = 0
+    last_verdict: Optional[Dict[str, Any]] = None
 
     @property
     def committed_length(self) -> int:
@@ -403,6 +404,7 @@ class Session:
         verdict = await connection.request(frame)
         if verdict["type"] != "verdict" or verdict["round"] != self.round:
             raise ProtocolViolation(f"expected the verdict of round {self.round}, got {verdict}")
+        self.last_verdict = verdict
         self.output.extend(self.pending)
         self.pending = []
         self.round += 1

@@ -113,6 +113,8 @@ class AgainstVerifier(unittest.IsolatedAsyncioTestCase):
         # k = 0 is the token-by-token baseline: one correction per round.
         baseline, reference = await self.run_session("py-baseline", lambda out, n: [], 0)
         self.assertEqual(baseline.rounds, len(reference))
+        # Greedy: no tail samples.
+        self.assertIsNone(baseline.last_verdict["corrections"] and baseline.last_verdict["corrections"][0].get("tailSample"))
         self.assertIn(baseline.finish, ("stop", "length"))
         # Replaying the answer drafts it right: same tokens in a few rounds of several.
         replay, replayed = await self.run_session("py-replay", lambda out, n: reference[len(out):len(out) + n], 6)
@@ -137,7 +139,18 @@ class AgainstVerifier(unittest.IsolatedAsyncioTestCase):
 
     async def test_a_sampled_session_runs_to_its_end(self):
         sampling = {**self.sampling, "temperature": 0.8, "maxTokens": 20}
-        session, output = await self.run_session("py-sampled", lambda out, n: [5] * n, 3, sampling=sampling, seed=11)
+        corrections = []
+
+        async def collect(session, connection):
+            corrections.extend(session.last_verdict["corrections"] or [])
+
+        session, output = await self.run_session("py-sampled", lambda out, n: [5] * n, 3,
+                                                 sampling=sampling, seed=11, on_round=collect)
+        # The embedded backend holds p's whole distribution: in sampled mode every correction
+        # with mass outside its ids carries a tail sample (README, "A correction").
+        with_tail = [c for c in corrections if c.get("tail") is not None]
+        self.assertTrue(with_tail)
+        self.assertTrue(all(c.get("tailSample") is not None for c in with_tail))
         self.assertIn(session.finish, ("stop", "length"))
         self.assertTrue(0 < len(output) <= 20)
         self.assertTrue(all(0 <= t < self.vocab for t in output))

@@ -47,6 +47,7 @@ try {
       'tokens/round': await stat('stat-tpr'),
       acceptance: await stat('stat-acceptance'),
       'drafter tok/s': await stat('stat-draft-tps'),
+      'wllama decode tok/s': await stat('stat-engine-tps'),
       'device decoded (prompts)': await stat('stat-decoded'),
     });
   }
@@ -56,7 +57,7 @@ try {
   console.table(rows);
   const mean = (key: string) => rows.reduce((a, r) => a + Number(r[key]), 0) / rows.length;
   console.log(
-    `mean end-to-end tokens/s ${mean('tokens/s').toFixed(1)}, mean drafter tokens/s ${mean('drafter tok/s').toFixed(0)}`,
+    `mean end-to-end tokens/s ${mean('tokens/s').toFixed(1)}, mean drafter tokens/s ${mean('drafter tok/s').toFixed(0)}, mean wllama decode tokens/s ${mean('wllama decode tok/s').toFixed(0)}`,
   );
   console.log(
     `built app: ${(total / 1e6).toFixed(2)} MB in dist/assets (${(initial / 1e6).toFixed(2)} MB on the default wllama path; WebLLM's chunk loads only when chosen) + the small GGUF served from models/`,

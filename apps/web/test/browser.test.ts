@@ -150,6 +150,17 @@ describe.skipIf(!available)('web app in Chromium', () => {
     await page.getByRole('tab', { name: 'Settings' }).click();
     await page.getByLabel('Max tokens').fill('160');
     await page.getByLabel('Temperature').fill('0.8');
+    // The stop button ends an answer where it is, keeping what was committed.
+    const stopped = page.getByTestId('answer').nth(await page.getByTestId('answer').count());
+    await page.getByTestId('prompt').fill(persona.tasks[2]!.request);
+    await page.getByTestId('prompt').press('Enter');
+    await expect
+      .poll(() => stopped.locator('.tok').count(), { timeout: 60_000 })
+      .toBeGreaterThan(2);
+    await page.getByTestId('stop').click();
+    await stopped.and(page.locator('[data-done=true]')).waitFor({ timeout: 30_000 });
+    await expect(stopped.getByTestId('notice').textContent()).resolves.toBe('Stopped.');
+
     const before = await page.getByTestId('answer').count();
     await page.getByTestId('prompt').fill(persona.tasks[0]!.request);
     await page.getByTestId('prompt').press('Enter');

@@ -17,6 +17,7 @@ export * from './metrics/runMetrics.ts';
 export * from './transport/clientTransport.ts';
 export * from './transport/messageQueue.ts';
 export * from './transport/inMemoryTransport.ts';
+export * from './transport/latencyTransport.ts';
 export * from './transport/webSocketTransport.ts';
 
 export * from './server/conversationHooks.ts';
@@ -26,6 +27,7 @@ export * from './server/verifierConversation.ts';
 export * from './session/generationResult.ts';
 export * from './session/tokenOrigin.ts';
 export * from './session/specSteerSession.ts';
+export * from './session/adaptiveDraft.ts';
 
 export * from './baselines/cloudOnly.ts';
 export * from './baselines/localOnly.ts';

@@ -56,12 +56,15 @@ export interface AnswerOutcome {
   drafterTokensPerSecond: number;
   /** Tokens the worker decoded for this answer (both sequences): prefill + rounds, no re-prefill. */
   deviceDecodedTokens: number;
+  /** The engine's own decode speed in the worker (tokens decoded / time in decode + logits), prefill included. */
+  engineTokensPerSecond: number;
   /** Device + public prompt tokens (what one prefill of each costs). */
   promptTokens: number;
 }
 
 export class EngineSession {
   private evaluatedSoFar = 0;
+  private engineMsSoFar = 0;
 
   private constructor(
     readonly client: WorkerClient,
@@ -240,9 +243,12 @@ export class EngineSession {
     });
     await chain;
     const deviceDecodedTokens = drafter.evaluated - this.evaluatedSoFar;
+    const engineMs = drafter.engineMs - this.engineMsSoFar;
     this.evaluatedSoFar = drafter.evaluated;
+    this.engineMsSoFar = drafter.engineMs;
     return {
       deviceDecodedTokens,
+      engineTokensPerSecond: engineMs > 0 ? (deviceDecodedTokens / engineMs) * 1000 : 0,
       promptTokens: deviceTokens.length + publicTokens.length,
       result,
       text: shownText,

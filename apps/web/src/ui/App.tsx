@@ -195,6 +195,7 @@ export function App() {
           acceptance: m.acceptanceRate,
           drafterTokensPerSecond: outcome.drafterTokensPerSecond,
           deviceDecoded: outcome.deviceDecodedTokens,
+          engineTokensPerSecond: outcome.engineTokensPerSecond,
           promptTokens: outcome.promptTokens,
           totalMs: m.totalMs,
           finish: outcome.result.finish,
@@ -283,7 +284,7 @@ export function App() {
             id="prompt"
             data-testid="prompt"
             rows={2}
-            placeholder="Ask for a note, e.g. “Draft a short note for the team on the language of Brydound.”"
+            placeholder="Ask for a note, e.g. on the language of Brydound"
             value={draft}
             onInput={(e) => setDraft((e.target as HTMLTextAreaElement).value)}
             onKeyDown={(e) => {

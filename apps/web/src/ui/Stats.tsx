@@ -10,6 +10,7 @@ export interface TurnStats {
   drafterTokensPerSecond?: number;
   totalMs?: number;
   deviceDecoded?: number;
+  engineTokensPerSecond?: number;
   promptTokens?: number;
   finish?: string;
 }
@@ -54,6 +55,12 @@ export function Stats({ stats }: { stats: TurnStats }) {
         <div>
           <dt>drafter tokens/s</dt>
           <dd data-testid="stat-draft-tps">{stats.drafterTokensPerSecond.toFixed(0)}</dd>
+        </div>
+      )}
+      {stats.engineTokensPerSecond !== undefined && (
+        <div>
+          <dt>engine tokens/s</dt>
+          <dd data-testid="stat-engine-tps">{stats.engineTokensPerSecond.toFixed(0)}</dd>
         </div>
       )}
       {stats.deviceDecoded !== undefined && (

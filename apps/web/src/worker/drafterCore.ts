@@ -30,6 +30,11 @@ export class DrafterCore {
     return this.device.evaluated + (this.reference?.evaluated ?? 0);
   }
 
+  /** Engine time of both sequences since load (ms). */
+  get engineMs(): number {
+    return this.device.engineMs + (this.reference?.engineMs ?? 0);
+  }
+
   /** Same private-free context on both sides: s = q exactly, no second pass. */
   get referenceIsDraft(): boolean {
     const device = this.deviceContext ?? [];

@@ -95,7 +95,7 @@ export function createWorkerHandler(load: EngineLoader, post: Post, now = () => 
         const copies = s?.map((d) => Float64Array.from(d)) ?? null;
         return reply(
           'references',
-          { s: copies, evaluated: c.evaluated },
+          { s: copies, evaluated: c.evaluated, engineMs: c.engineMs },
           copies?.map((d) => d.buffer) ?? [],
         );
       }

@@ -32,6 +32,8 @@ export class KvSequence {
   private readonly nextByLength = new Map<number, Distribution>();
   /** Tokens decoded so far (prefill included), for the stats. */
   evaluated = 0;
+  /** Time spent in the engine's decode + logits calls (ms): the engine's own speed, no messaging. */
+  engineMs = 0;
 
   constructor(readonly model: KvModel) {}
 
@@ -63,10 +65,12 @@ export class KvSequence {
     const keep = Math.min(shared, target.length - 1);
     await this.drop(keep);
     const suffix = target.slice(keep);
+    const started = performance.now();
     await this.model.decode(suffix);
     this.evaluated += suffix.length;
     this.cached = [...target];
     const q = await this.model.lastDistribution();
+    this.engineMs += performance.now() - started;
     this.nextByLength.set(target.length, q);
     return q;
   }

@@ -59,7 +59,7 @@ export interface WorkerResults {
   draftStart: { q: Float64Array };
   step: { q: Float64Array };
   /** evaluated: tokens decoded by both sequences since load (prefill included), to show KV reuse. */
-  references: { s: Float64Array[] | null; evaluated: number };
+  references: { s: Float64Array[] | null; evaluated: number; engineMs: number };
   dispose: Record<string, never>;
 }
 

@@ -12,6 +12,8 @@ export class WorkerDrafter implements Drafter {
   draftMs = 0;
   /** Tokens the worker has decoded since load (both sequences), after the last draft. */
   evaluated = 0;
+  /** The worker's engine time since load (ms), after the last draft. */
+  engineMs = 0;
 
   constructor(
     private readonly client: WorkerClient,
@@ -55,12 +57,13 @@ export class WorkerDrafter implements Drafter {
       distributions.push(q);
       if (isStop(y)) break;
     }
-    const { s, evaluated } = await this.client.request({
+    const { s, evaluated, engineMs } = await this.client.request({
       kind: 'references',
       committed: this.committed,
       tokens,
     });
     this.evaluated = evaluated;
+    this.engineMs = engineMs;
     this.draftedTokens += tokens.length;
     this.draftMs += performance.now() - started;
     return { tokens, distributions, references: s ?? distributions };

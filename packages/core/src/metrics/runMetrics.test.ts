@@ -8,7 +8,7 @@ function manualClock() {
 }
 
 describe('run metrics', () => {
-  it('splits waiting into network and server-reported verify time, and drafting apart', async () => {
+  it('splits waiting into network and server-reported verify time, drafting and recovery apart', async () => {
     const clock = manualClock();
     const recorder = new RunMetricsRecorder('specsteer', clock.now);
     await recorder.exchange(async () => clock.advance(5)); // hello
@@ -17,6 +17,7 @@ describe('run metrics', () => {
     recorder.round(4, 3, 12);
     await recorder.drafting(() => clock.advance(2));
     await recorder.exchange(async () => clock.advance(10));
+    await recorder.recovering(() => clock.advance(1));
     recorder.round(4, 0, 6);
     const metrics = recorder.finish(5);
     expect(metrics).toMatchObject({
@@ -28,10 +29,11 @@ describe('run metrics', () => {
       acceptanceRate: 3 / 8,
       roundTrips: 3,
       draftingMs: 5,
+      recoveringMs: 1,
       verifyingMs: 18,
       networkMs: 35 - 18,
-      totalMs: 40,
-      tokensPerSecond: 5 / 0.04,
+      totalMs: 41,
+      tokensPerSecond: 5 / 0.041,
     });
   });
 

@@ -24,8 +24,10 @@ export interface RunMetrics {
    * request), local-only 0. Each reconnect adds its setup exchange.
    */
   roundTrips: number;
-  /** Time the device spent in the drafter and in recovery sampling. */
+  /** Time the device spent in the drafter (q, and s on the public context). */
   draftingMs: number;
+  /** Time the device spent deciding each round after its verdict: acceptance test and recovery. */
+  recoveringMs: number;
   /** Wall time waiting for the cloud minus the cloud's own reported verify time. */
   networkMs: number;
   /** Verify time the server reported in its verdicts (0 when it reported none). */
@@ -65,6 +67,7 @@ export class RunMetricsRecorder {
   private readonly drafted: number[] = [];
   private readonly accepted: number[] = [];
   private draftingMs = 0;
+  private recoveringMs = 0;
   private waitingMs = 0;
   private verifyingMs = 0;
   private roundTrips = 0;
@@ -84,6 +87,16 @@ export class RunMetricsRecorder {
       return await work();
     } finally {
       this.draftingMs += this.now() - start;
+    }
+  }
+
+  /** Time `work` as the device's acceptance test and recovery after a verdict. */
+  async recovering<T>(work: () => Promise<T> | T): Promise<T> {
+    const start = this.now();
+    try {
+      return await work();
+    } finally {
+      this.recoveringMs += this.now() - start;
     }
   }
 
@@ -129,6 +142,7 @@ export class RunMetricsRecorder {
       acceptanceRate: drafted === 0 ? 0 : accepted / drafted,
       roundTrips: this.roundTrips,
       draftingMs: this.draftingMs,
+      recoveringMs: this.recoveringMs,
       // Verify time is reported by the server, measured on its clock: never more than what we waited.
       networkMs: Math.max(0, this.waitingMs - this.verifyingMs),
       verifyingMs: Math.min(this.verifyingMs, this.waitingMs),

@@ -10,6 +10,7 @@ import { TableScorer } from '../testing/tableScorer.ts';
 import { TABLE_TOKENIZER_FINGERPRINT, tableVerifier } from '../testing/tableVerifier.ts';
 import { inMemoryTransportFactory, type InMemoryLink } from '../transport/inMemoryTransport.ts';
 import type { GenerationSampling } from './generationResult.ts';
+import { adaptiveDraftLength, type DraftLengthPolicy } from './adaptiveDraft.ts';
 import { runSpecSteer } from './specSteerSession.ts';
 
 const V = 12;
@@ -29,7 +30,10 @@ const CONTEXT = [...HISTORY, ...PUBLIC.slice(1)];
  * what a session with this seed must produce (the device secret derived from
  * the seed, the server's tail stream from the seed).
  */
-async function referenceRun(sampling: Required<GenerationSampling>, k: number): Promise<TokenId[]> {
+async function referenceRun(
+  sampling: Required<GenerationSampling>,
+  k: number | ((round: number) => number),
+): Promise<TokenId[]> {
   const drafter = new TableDrafter({ vocabSize: V, table: q, reference: s });
   const target = await new TableScorer({ vocabSize: V, table: p }).openSession();
   await drafter.begin({ device: CONTEXT, public: PUBLIC });
@@ -41,7 +45,7 @@ async function referenceRun(sampling: Required<GenerationSampling>, k: number): 
     const draftRng = deviceStream(secret, round, 'draft');
     await drafter.commit(output);
     const block = await drafter.draft(
-      Math.min(k, room),
+      Math.min(typeof k === 'number' ? k : k(round), room),
       (dist) => chooseDraftToken(dist, sampling.temperature, () => draftRng.uniform()),
       (t) => stops.has(t),
     );
@@ -94,6 +98,7 @@ function session(options: {
   k?: number;
   onLink?: (link: InMemoryLink) => void;
   pipeline?: boolean;
+  draftPolicy?: DraftLengthPolicy;
 }) {
   const verifier = tableVerifier({ vocabSize: V, target: p });
   const drafter = new TableDrafter({ vocabSize: V, table: q, reference: s });
@@ -115,6 +120,7 @@ function session(options: {
         draftTokens: options.k ?? 4,
         reconnect: { initialDelayMs: 0, replyTimeoutMs: 5_000 },
         pipeline: options.pipeline ?? false,
+        ...(options.draftPolicy && { draftPolicy: options.draftPolicy }),
       }),
   };
 }
@@ -405,5 +411,69 @@ describe('reconnect and resume', () => {
     expect(seen.length).toBeGreaterThanOrEqual(5);
     expect(seen.length).toBeLessThan(40);
     expect(verifier.targetScorer.openSessions).toBe(0);
+  });
+});
+
+describe('draft length chosen per round by a policy', () => {
+  const schedule = (round: number) => (round % 4) + 1;
+
+  it('drafts the length the policy asks for each round and emits what that schedule must emit', async () => {
+    for (const [seed, temperature] of [
+      [21, 1],
+      [22, 0],
+      [23, 0.7],
+    ] as const) {
+      const settings = sampling(seed, { temperature, maxTokens: 60, stopTokens: [] });
+      const seen: number[] = [];
+      const result = await session({
+        sampling: settings,
+        k: 8,
+        draftPolicy: (state) => {
+          seen.push(state.rounds.length);
+          return schedule(state.round);
+        },
+      }).run();
+      expect(result.tokens).toEqual(await referenceRun(settings, schedule));
+      const { draftedPerRound: drafted, acceptedPerRound } = result.metrics;
+      // Each round drafts the scheduled length, cut only by the room left before maxTokens.
+      let before = 0;
+      const expected = drafted.map((_, r) => {
+        const k = Math.min(schedule(r), settings.maxTokens - before);
+        before += acceptedPerRound[r]! + 1;
+        return k;
+      });
+      expect(drafted).toEqual(expected);
+      expect(drafted.filter((d) => d === 4).length).toBeGreaterThan(2);
+      // The policy saw every finished round before choosing the next.
+      expect(seen).toEqual(drafted.map((_, r) => r));
+    }
+  });
+
+  it('keeps the choice within 1..draftTokens whatever the policy returns', async () => {
+    for (const wild of [0, -3, 99, Number.NaN]) {
+      const result = await session({
+        sampling: sampling(5, { maxTokens: 30, stopTokens: [] }),
+        k: 3,
+        draftPolicy: () => wild,
+      }).run();
+      const drafted = result.metrics.draftedPerRound.slice(0, -1);
+      expect(drafted.every((d) => d >= 1 && d <= 3)).toBe(true);
+    }
+  });
+
+  it('runs with the adaptive policy, pipelined or not, and emits the fixed-k greedy output', async () => {
+    // Greedy output is argmax π at every position whatever k is: only the round count changes.
+    const settings = sampling(31, { temperature: 0, maxTokens: 40, stopTokens: [] });
+    const expected = await referenceRun(settings, 4);
+    for (const pipeline of [false, true]) {
+      const result = await session({
+        sampling: settings,
+        k: 8,
+        pipeline,
+        draftPolicy: adaptiveDraftLength(),
+      }).run();
+      expect(result.tokens).toEqual(expected);
+      expect(result.metrics.recoveringMs).toBeGreaterThanOrEqual(0);
+    }
   });
 });

@@ -40,6 +40,7 @@ import {
   type GenerationResult,
   type GenerationSampling,
 } from './generationResult.ts';
+import type { DraftLengthPolicy, RoundObservation } from './adaptiveDraft.ts';
 import {
   greedyOrigin,
   recoveredOrigin,
@@ -76,6 +77,12 @@ export interface SpecSteerSessionOptions {
   sampling: GenerationSampling;
   /** Draft tokens per round (k), further capped by the server and by maxTokens. 0 = token-level fusion. */
   draftTokens: number;
+  /**
+   * Choose k per round (e.g. adaptiveDraftLength() from the running acceptance
+   * and the measured round trip); draftTokens is then the most it may choose.
+   * Without it every round drafts draftTokens.
+   */
+  draftPolicy?: DraftLengthPolicy;
   /**
    * Keys the device's draft and recovery randomness; never sent. Default: a
    * fresh secret from the platform's CSPRNG — or, when `reproducible` is set,
@@ -196,6 +203,11 @@ class SpecSteerSession {
   /** Every draft token sent, as "index:token" (a resent round counts once), for metrics.unseenDrafts. */
   private readonly sentDrafts = new Set<string>();
   private limits: Limits | null = null;
+  /** What the draft-length policy learns from: the set-up exchange and each round. */
+  private handshakeMs: number | null = null;
+  private readonly observations: RoundObservation[] = [];
+  /** The policy's k for each round, decided once (a block drafted ahead keeps its length). */
+  private readonly policyK = new Map<number, number>();
   /** Local-fallback steps so far: each draws from its own device stream. */
   private localSteps = 0;
 
@@ -300,6 +312,7 @@ class SpecSteerSession {
     // A session that began on the device alone resumes with its local tokens, as after a drop.
     const resuming = this.everOpened || this.output.length > 0;
     if (resuming) this.recorder.resumed();
+    const setupStarted = this.clock();
     await this.recorder.exchange(async () => {
       transport.send({
         type: 'hello',
@@ -348,6 +361,7 @@ class SpecSteerSession {
         await this.expect(transport, 'opened');
       }
     });
+    this.handshakeMs ??= this.clock() - setupStarted;
     // The server now holds every committed token, the device's last ones included.
     this.everOpened = true;
     this.pending = [];
@@ -373,10 +387,12 @@ class SpecSteerSession {
     const round = this.round;
     // The device's own context is full: it ends the generation itself (the server never learns its size).
     if (this.options.drafter.room(this.output.length) === 0) return 'length';
-    const k = this.draftLength(this.output.length);
+    const k = this.draftLength(round, this.output.length);
+    const draftStarted = this.clock();
     const block: DraftBlock =
       this.takePrefetched(round) ??
       (await this.recorder.drafting(() => this.draftAfter(round, this.output)));
+    const draftMs = this.clock() - draftStarted;
     const n = block.tokens.length;
     if (n > k || block.distributions.length !== n + 1 || block.references.length !== n + 1) {
       throw new SpecSteerError(
@@ -387,6 +403,8 @@ class SpecSteerSession {
     const greedy = this.sampling.temperature === 0;
 
     block.tokens.forEach((token, i) => this.sentDrafts.add(`${this.output.length + i}:${token}`));
+    const exchangeStarted = this.clock();
+    let exchangeMs = 0;
     const exchange = this.recorder.exchange(async () => {
       transport.send({
         type: 'draft',
@@ -395,7 +413,9 @@ class SpecSteerSession {
         ...(this.pending.length > 0 && { committed: [...this.pending] }),
         tokens: block.tokens,
       });
-      return this.expectVerdict(transport, round);
+      const verdict = await this.expectVerdict(transport, round);
+      exchangeMs = this.clock() - exchangeStarted;
+      return verdict;
     });
     // The drafter is free while the verdict travels; it must be idle again before anything else uses it.
     const speculation = this.options.pipeline
@@ -433,14 +453,20 @@ class SpecSteerSession {
       q: block.distributions[i]!,
       s: block.references[i]!,
     }));
-    const committed = await this.recorder.drafting(async () =>
+    const recoverStarted = this.clock();
+    const committed = await this.recorder.recovering(async () =>
       greedy ? this.greedyTokens(block, positions) : this.sampledTokens(round, block, positions),
     );
-    this.recorder.round(
-      n,
-      committed.filter((c) => c.origin === 'accepted').length,
-      verdict.timing?.scoreMs,
-    );
+    const accepted = committed.filter((c) => c.origin === 'accepted').length;
+    this.recorder.round(n, accepted, verdict.timing?.scoreMs);
+    this.observations.push({
+      drafted: n,
+      accepted,
+      draftMs,
+      recoverMs: this.clock() - recoverStarted,
+      exchangeMs,
+      ...(verdict.timing?.scoreMs !== undefined && { serverMs: verdict.timing.scoreMs }),
+    });
     for (const { token, origin } of committed) {
       this.commit(token, origin);
       this.pending.push(token);
@@ -524,13 +550,27 @@ class SpecSteerSession {
     return null;
   }
 
-  /** k for a round that starts at `outputLength`: the caller's k, the server's limit, the room left. */
-  private draftLength(outputLength: number): number {
+  /** k for `round`, starting at `outputLength`: the caller's k (or its policy's), the server's limit, the room left. */
+  private draftLength(round: number, outputLength: number): number {
     const room = this.sampling.maxTokens - outputLength;
-    return Math.max(
-      0,
-      Math.min(this.options.draftTokens, this.limits?.maxDraftTokens ?? Infinity, room),
-    );
+    const most = Math.min(this.options.draftTokens, this.limits?.maxDraftTokens ?? Infinity);
+    let k = most;
+    const policy = this.options.draftPolicy;
+    if (policy !== undefined && most > 0) {
+      let chosen = this.policyK.get(round);
+      if (chosen === undefined) {
+        const wanted = policy({
+          round,
+          maxDraftTokens: most,
+          handshakeMs: this.handshakeMs,
+          rounds: this.observations,
+        });
+        chosen = Number.isFinite(wanted) ? Math.min(most, Math.max(1, Math.round(wanted))) : most;
+        this.policyK.set(round, chosen);
+      }
+      k = chosen;
+    }
+    return Math.max(0, Math.min(k, room));
   }
 
   /** Round `round`'s draft after `output`, with that round's own 'draft' stream. */
@@ -539,7 +579,7 @@ class SpecSteerSession {
     const draftRng = deviceStream(this.secret, round, 'draft');
     await drafter.commit(output);
     return drafter.draft(
-      this.draftLength(output.length),
+      this.draftLength(round, output.length),
       (q) => chooseDraftToken(q, this.sampling.temperature, () => draftRng.uniform()),
       (token) => this.stopTokens.has(token),
     );

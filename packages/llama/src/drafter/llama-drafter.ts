@@ -33,6 +33,8 @@ export class LlamaDrafter implements Drafter {
   readonly contextSize: number;
   /** Tokens evaluated so far on both sequences (prefill included): the bench reads it. */
   evaluatedTokens = 0;
+  /** Milliseconds spent scoring s on the public sequence so far: the bench books it apart from drafting. */
+  referenceMs = 0;
   private context: { device: TokenId[]; public: TokenId[] } = { device: [], public: [] };
   /** Whether the device context is the public one (no private part): s is then q. */
   private publicOnly = true;
@@ -156,6 +158,7 @@ export class LlamaDrafter implements Drafter {
     distributions: Distribution[],
   ): Promise<Distribution[]> {
     if (this.publicOnly) return distributions;
+    const started = performance.now();
     const publicTokens = [...this.context.public, ...this.committed, ...tokens];
     const evaluation = await evaluateSuffix(
       this.publicSequence,
@@ -163,6 +166,7 @@ export class LlamaDrafter implements Drafter {
       publicTokens.length - 1 - tokens.length,
     );
     this.evaluatedTokens += evaluation.evaluatedTokens;
+    this.referenceMs += performance.now() - started;
     return evaluation.distributions.map((next) => toDistribution(next, this.vocabSize));
   }
   async commit(tokens: readonly TokenId[]): Promise<void> {
