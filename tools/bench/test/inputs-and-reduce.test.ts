@@ -98,6 +98,7 @@ describe('plan and reduce', () => {
       rounds,
       drafted,
       accepted,
+      unseenDrafts: drafted - accepted,
       draftingMs: 100,
       referenceMs: 20,
       recoveringMs: 2,
