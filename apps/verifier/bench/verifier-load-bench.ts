@@ -43,7 +43,7 @@ interface ServerInfo {
   url: string;
   http: string;
   backend: string;
-  model: { target: string; reference: string };
+  model: { target: string };
   vocabSize: number;
   fingerprint: string;
 }
@@ -217,7 +217,7 @@ async function serverProcess(
 const { info, stop } = await startServer();
 try {
   console.log(
-    `verifier: ${info.backend} (${info.model.target} / ${info.model.reference}), vocab ${info.vocabSize}; ` +
+    `verifier: ${info.backend} (${info.model.target}), vocab ${info.vocabSize}; ` +
       `devices: k = ${k}, top-K = ${topK}, ${rounds} rounds per session, one connection each`,
   );
   console.log(

@@ -24,11 +24,6 @@ describe.skipIf(pair === null)(
           servedModelName: 'specsteer-large',
           maxLogprobs: 5,
         }),
-        await startFakeVllm({
-          modelPath: pair!.referencePath,
-          servedModelName: 'specsteer-small',
-          maxLogprobs: 5,
-        }),
       );
     });
     afterAll(async () => {
@@ -39,7 +34,6 @@ describe.skipIf(pair === null)(
       const config = loadConfig({
         env: {
           SPECSTEER_TARGET_MODEL_PATH: pair!.targetPath,
-          SPECSTEER_REFERENCE_MODEL_PATH: pair!.referencePath,
         },
       });
       const backend = await createConfiguredBackend(config);
@@ -56,7 +50,6 @@ describe.skipIf(pair === null)(
         env: {
           SPECSTEER_BACKEND: 'vllm',
           SPECSTEER_VLLM_TARGET_URL: servers[0]!.url,
-          SPECSTEER_VLLM_REFERENCE_URL: servers[1]!.url,
           SPECSTEER_VLLM_MAX_LOGPROBS: '5',
           SPECSTEER_VLLM_VOCAB_SIZE: String(servers[0]!.engine.vocabSize),
           SPECSTEER_VLLM_TIMEOUT_MS: '10000',

@@ -13,7 +13,7 @@ export const HARD_CAPS = {
   outputTokens: 32_768,
   /** Chat messages in a prompt. */
   messages: 256,
-  /** UTF-16 code units in one chat message's content (64 KiB of ASCII). */
+  /** Characters (Unicode code points, as zod counts them) in one chat message's content (64 KiB of ASCII). */
   contentChars: 65_536,
   /** Stop tokens in `sampling.stopTokens`. */
   stopTokens: 64,

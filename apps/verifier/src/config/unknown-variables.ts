@@ -16,6 +16,8 @@ const OTHER_TOOLS = new Set([
   'SPECSTEER_MAX_MODEL_LEN',
   'SPECSTEER_VOCAB_SIZE',
   'SPECSTEER_CHROMIUM',
+  // The small model's path for the device side (tests, the web server's drafter) since protocol 2.
+  'SPECSTEER_REFERENCE_MODEL_PATH',
 ]);
 
 const KNOWN = [...CONFIG_KEYS.map(environmentVariable), CONFIG_FILE_VARIABLE];

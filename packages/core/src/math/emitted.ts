@@ -4,6 +4,7 @@
 // fidelity is measured on (docs/design.md, "Truncation").
 
 import { fuseCorrection } from './correction.ts';
+import { residual } from './recover.ts';
 import type { Correction, Distribution, TokenId } from './types.ts';
 import { assertSameLength } from './validate.ts';
 
@@ -80,18 +81,8 @@ export function protocolLawReference(input: ProtocolLawInput): {
   const emitted = new Float64Array(n);
   const addResidual = (weight: number, view: ReturnType<typeof fused>) => {
     if (weight <= 0) return;
-    const r = new Float64Array(n);
-    let total = 0;
-    for (let y = 0; y < n; y++) {
-      const v = view.pi[y]! - q[y]! * view.acceptance(y);
-      if (v > 0) {
-        r[y] = v;
-        total += v;
-      }
-    }
-    const law = total > 1e-12 ? r : view.pi;
-    const norm = total > 1e-12 ? total : 1;
-    for (let y = 0; y < n; y++) emitted[y] = emitted[y]! + (weight * law[y]!) / norm;
+    const law = residual(view.pi, q, view.acceptance);
+    for (let y = 0; y < n; y++) emitted[y] = emitted[y]! + weight * law[y]!;
   };
   // Drafts inside the top-K share one correction (the top-K); each other draft brings its own.
   let rejectInTop = 0;

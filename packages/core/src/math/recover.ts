@@ -69,7 +69,8 @@ export function recoveryDistribution(input: RecoveryInput): Distribution {
   return residual(pi, q, acceptance);
 }
 
-function residual(
+/** R ∝ max(0, π̂ − q·a), normalized; π̂ itself when that is empty (rounding only). */
+export function residual(
   pi: Float64Array,
   q: Distribution,
   acceptance: (y: TokenId) => number,

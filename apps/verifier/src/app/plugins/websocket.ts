@@ -20,6 +20,12 @@ export default fp(
       // worth a line, not an error-level alarm. The message is ws's own, never frame content.
       errorHandler: (error, socket, request) => {
         request.log.info({ reason: error.message }, 'socket error; connection dropped');
+        // For a protocol error (a frame past maxPayload: 1009, invalid UTF-8: 1007) ws has already
+        // sent its close frame: let the device read it, and cut the socket only if it never answers.
+        if (socket.readyState === socket.CLOSING) {
+          setTimeout(() => socket.terminate(), 1_000).unref();
+          return;
+        }
         socket.terminate();
       },
       preClose: async function () {

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { VerifierBackend } from '../../backends/backend.ts';
 import type { Config } from '../../config/schema.ts';
 
-// The scoring backend (target p and reference s of docs/design.md §2), created once
+// The scoring backend (the target p of docs/design.md §2), created once
 // at start-up by the factory the caller injects, closed when the app closes.
 
 declare module 'fastify' {

@@ -6,7 +6,12 @@
 // cap — so a misconfiguration stops the verifier at start, not at a user's
 // first round.
 
-import { fingerprintTokenizer, type TokenId } from '@specsteer/core';
+import {
+  fingerprintTokenizer,
+  type Scorer,
+  type ScoringSession,
+  type TokenId,
+} from '@specsteer/core';
 import { ErrorCode, SpecSteerError } from '@specsteer/protocol';
 import type { PublicChatMessage, VerifierBackend } from '../backend.ts';
 import { VllmClient } from './vllm-client.ts';
@@ -77,21 +82,93 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     }),
     options.targetModel,
   );
-  const targetFingerprint = await fingerprintTokenizer(
-    vocabSize,
-    async (text) => (await target.client.tokenizeText(target.model, text)).tokens,
-  ).catch((error: unknown) => {
-    // A probe id ≥ vocabSize means the configured size is wrong for this model.
-    if (error instanceof Error && error.name === 'TokenizerFingerprintError') {
-      throw new SpecSteerError(
-        ErrorCode.TOKENIZER_MISMATCH,
-        `the vLLM tokenizer does not fit ${VLLM_VARIABLES.vocabSize}=${vocabSize}: ${error.message}`,
-      );
-    }
-    throw error;
-  });
+  const fingerprintNow = () =>
+    fingerprintTokenizer(
+      vocabSize,
+      async (text) => (await target.client.tokenizeText(target.model, text)).tokens,
+    ).catch((error: unknown) => {
+      // A probe id ≥ vocabSize means the configured size is wrong for this model.
+      if (error instanceof Error && error.name === 'TokenizerFingerprintError') {
+        throw new SpecSteerError(
+          ErrorCode.TOKENIZER_MISMATCH,
+          `the vLLM tokenizer does not fit ${VLLM_VARIABLES.vocabSize}=${vocabSize}: ${error.message}`,
+        );
+      }
+      throw error;
+    });
+  const targetFingerprint = await fingerprintNow();
+  // The tokenizer's ids are all below vocabSize (the fingerprint checks it); the model must also
+  // have an output row for the last id, or the drafter's distributions are longer than p's.
+  const vocabularyFits = () => target.client.hasVocabularyId(target.model, vocabSize - 1);
+  if (!(await vocabularyFits())) {
+    throw new SpecSteerError(
+      ErrorCode.TOKENIZER_MISMATCH,
+      `${VLLM_VARIABLES.vocabSize}=${vocabSize} is larger than the vocabulary vLLM serves for ${target.model}: set it to the model's config.json vocab_size`,
+    );
+  }
 
   const scorer = new VllmScorer({ client: target.client, model: target.model, vocabSize, maxTopK });
+  /**
+   * A vLLM swapped behind a running verifier (another model, another
+   * tokenizer) must not go on scoring for devices of the old one. After any
+   * failed request, and on every readiness probe while one is pending, the
+   * fingerprint and vocabulary are checked again; a mismatch turns /readyz
+   * 503 and every round BACKEND_UNAVAILABLE until the server matches again.
+   */
+  const served = {
+    recheckDue: false,
+    mismatch: null as string | null,
+    checking: null as Promise<void> | null,
+  };
+  const recheck = (): Promise<void> =>
+    (served.checking ??= (async () => {
+      try {
+        const fingerprint = await fingerprintNow();
+        served.mismatch =
+          fingerprint !== targetFingerprint
+            ? `vLLM target (${target.client.baseUrl}) now tokenizes differently (fingerprint ${fingerprint}, announced ${targetFingerprint}); restart the verifier against the intended model`
+            : !(await vocabularyFits())
+              ? `vLLM target (${target.client.baseUrl}) now serves fewer than ${VLLM_VARIABLES.vocabSize}=${vocabSize} token ids; restart the verifier against the intended model`
+              : null;
+        served.recheckDue = false;
+      } catch (error) {
+        if (error instanceof SpecSteerError && error.code === ErrorCode.TOKENIZER_MISMATCH) {
+          served.mismatch = `vLLM target (${target.client.baseUrl}): ${error.message}`;
+          served.recheckDue = false;
+        }
+        // Unreachable: still due; the next probe or round tries again.
+      } finally {
+        served.checking = null;
+      }
+    })());
+  const guarded: Scorer = {
+    vocabSize,
+    async openSession(): Promise<ScoringSession> {
+      const session = await scorer.openSession();
+      return {
+        async score(tokens, from, scoreOptions) {
+          if (served.checking !== null || served.recheckDue) await recheck();
+          if (served.mismatch !== null) {
+            throw new SpecSteerError(ErrorCode.BACKEND_UNAVAILABLE, served.mismatch);
+          }
+          try {
+            return await session.score(tokens, from, scoreOptions);
+          } catch (error) {
+            if (
+              error instanceof SpecSteerError &&
+              (error.code === ErrorCode.BACKEND_UNAVAILABLE ||
+                error.code === ErrorCode.BACKEND_TIMEOUT)
+            ) {
+              served.recheckDue = true;
+              void recheck(); // now, so that the next round and /readyz find it done
+            }
+            throw error;
+          }
+        },
+        close: () => session.close(),
+      };
+    },
+  };
   // One scoring request at the cap: proves --max-logprobs ≥ the cap and that
   // logprobs come keyed by token id, before any client connects.
   const probe = (await target.client.tokenizeText(target.model, 'The capital of Varnia is Tellor.'))
@@ -101,7 +178,7 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
   let closed = false;
   const backend: VllmBackend = {
     name: 'vllm',
-    target: scorer,
+    target: guarded,
     vocabSize,
     tokenizerFingerprint: targetFingerprint,
     model: { family: options.family ?? target.model, target: target.model },
@@ -124,10 +201,17 @@ export async function createVllmBackend(options: VllmBackendOptions): Promise<Vl
     async ready(): Promise<boolean> {
       if (closed) return false;
       const quick = Math.min(options.timeoutMs, 2_000);
-      return target.client.health(quick).then(
+      const healthy = await target.client.health(quick).then(
         () => true,
-        () => false,
+        () => {
+          served.recheckDue = true; // it may come back as another server
+          return false;
+        },
       );
+      if (!healthy) return false;
+      // While mismatched, every probe looks again: the operator may have put the right model back.
+      if (served.recheckDue || served.mismatch !== null) await recheck();
+      return served.mismatch === null && !served.recheckDue;
     },
     async close(): Promise<void> {
       // Nothing is held open but keep-alive sockets, which idle out; refuse further readiness.

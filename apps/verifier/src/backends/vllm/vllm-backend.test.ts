@@ -83,8 +83,13 @@ describe.skipIf(pair === null)('vLLM backend against a vLLM-shaped server over l
     family: 'specsteer-offline',
     ...overrides,
   });
+  /** Scoring requests (not the vocabulary probes, which carry a logit_bias). */
   const completionRequests = (server: FakeVllmServer) =>
-    server.requests.filter((r) => r.path === '/v1/completions');
+    server.requests.filter(
+      (r) =>
+        r.path === '/v1/completions' &&
+        (r.body as { logit_bias?: unknown } | undefined)?.logit_bias === undefined,
+    );
 
   beforeAll(async () => {
     targetEngine = await LlamaModelEngine.load(pair!.targetPath, 512);
@@ -399,6 +404,34 @@ describe.skipIf(pair === null)('vLLM backend against a vLLM-shaped server over l
       expect(error.message).toContain('--return-tokens-as-token-ids');
       target.faults.tokenIdKeys = 'always';
       await expect(createVllmBackend(options())).resolves.toBeDefined();
+    });
+
+    it('refuses at start-up a SPECSTEER_VLLM_VOCAB_SIZE larger than the served vocabulary', async () => {
+      const error = await rejection(
+        createVllmBackend(options({ vocabSize: targetEngine.vocabSize + 64 })),
+      );
+      expect(error.code).toBe(ErrorCode.TOKENIZER_MISMATCH);
+      expect(error.message).toContain('SPECSTEER_VLLM_VOCAB_SIZE');
+    });
+
+    it('notices a vLLM swapped behind it: after a failed round /readyz turns false and rounds are refused until the server matches again', async () => {
+      const watched = await createVllmBackend(options());
+      const session = await watched.target.openSession();
+      const score = () => session.score(sequence, promptLength, { topK: K, temperature: 1 });
+      expect(await score()).toHaveLength(sequence.length - promptLength + 1);
+      target.faults.dropCompletionConnections = true; // the server goes away…
+      expect((await rejection(score())).code).toBe(ErrorCode.BACKEND_UNAVAILABLE);
+      target.faults.dropCompletionConnections = false;
+      target.faults.tokenizerShift = 1; // …and comes back with another tokenizer
+      expect(await watched.ready()).toBe(false);
+      const refused = await rejection(score());
+      expect(refused.code).toBe(ErrorCode.BACKEND_UNAVAILABLE);
+      expect(refused.message).toContain('tokenizes differently');
+      expect(completionRequests(target).length).toBeGreaterThan(0);
+      target.faults.tokenizerShift = 0; // the right model is back
+      expect(await watched.ready()).toBe(true);
+      expect(await score()).toHaveLength(sequence.length - promptLength + 1);
+      await session.close();
     });
 
     it('needs the vocabulary size and names the variable', async () => {

@@ -2,6 +2,7 @@
 // package `vllm-openai-client` does not exist). One method per endpoint the
 // verifier uses; every call has a timeout and is tried exactly once.
 
+import { SpecSteerError } from '@specsteer/protocol';
 import type { z } from 'zod';
 import type { PublicChatMessage } from '../backend.ts';
 import { parseScoringBody, type ParsedScoringBody } from './prompt-logprobs-tail.ts';
@@ -75,6 +76,23 @@ export class VllmClient {
       TokenizeResponseSchema,
       await this.#request('POST', '/tokenize', body),
     );
+  }
+
+  /**
+   * Whether the served model has an output row for `id`: a one-token
+   * completion with a zero logit_bias on it, which vLLM refuses (400) for an
+   * id at or past the model's vocab_size. Any other answer tells nothing: true.
+   */
+  async hasVocabularyId(model: string, id: number): Promise<boolean> {
+    const body = { model, prompt: [0], max_tokens: 1, temperature: 0, logit_bias: { [id]: 0 } };
+    try {
+      await this.#exchange('POST', '/v1/completions', body);
+      return true;
+    } catch (error) {
+      const data = error instanceof SpecSteerError ? error.data : undefined;
+      const said = `${String(data?.vllmMessage ?? '')}`.toLowerCase();
+      return !(data?.status === 400 && said.includes('logit_bias') && said.includes('vocab'));
+    }
   }
 
   /**

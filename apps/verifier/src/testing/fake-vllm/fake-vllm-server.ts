@@ -204,6 +204,18 @@ export async function startFakeVllm(options: FakeVllmOptions): Promise<FakeVllmS
     for (const id of prompt as number[]) {
       if (id >= engine.vocabSize) throw badRequest(`Token id ${id} is out of vocabulary`, 'prompt');
     }
+    // vLLM checks logit_bias ids against the model's vocab_size (its output rows).
+    if (body.logit_bias !== undefined && body.logit_bias !== null) {
+      const outside = Object.keys(body.logit_bias as object)
+        .map(Number)
+        .filter((id) => !(Number.isInteger(id) && id >= 0 && id < engine.vocabSize));
+      if (outside.length > 0) {
+        throw badRequest(
+          `token_id(s) [${outside.join(', ')}] in logit_bias contain out-of-vocab token ids. Vocabulary size: ${engine.vocabSize}`,
+          'logit_bias',
+        );
+      }
+    }
     if (body.stream === true)
       throw badRequest(
         '`prompt_logprobs` are not available when `stream=True`.',

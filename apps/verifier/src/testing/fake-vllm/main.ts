@@ -1,7 +1,8 @@
-// Run a vLLM-shaped target + reference pair on this machine, over the offline
-// model pair in llama.cpp, to try the verifier's `vllm` backend without a GPU:
+// Run a vLLM-shaped target server on this machine, over the offline model
+// pair's large model in llama.cpp, to try the verifier's `vllm` backend
+// without a GPU (the device computes s itself; the cloud serves only p):
 //
-//   pnpm exec tsx apps/verifier/src/testing/fake-vllm/main.ts [targetPort] [referencePort]
+//   npx -y pnpm@12.4.2 exec tsx apps/verifier/src/testing/fake-vllm/main.ts [port]
 //
 // It prints the SPECSTEER_* variables that point a verifier at it. Ctrl-C stops it.
 
@@ -14,38 +15,27 @@ if (pair === null) {
   process.stderr.write(`fake-vllm: ${NO_MODEL_PAIR_REASON}\n`);
   process.exit(1);
 }
-const [targetPort, referencePort] = process.argv.slice(2).map(Number);
-const [targetEngine, referenceEngine] = await Promise.all([
-  LlamaModelEngine.load(pair.targetPath),
-  LlamaModelEngine.load(pair.referencePath),
-]);
+const [targetPort] = process.argv.slice(2).map(Number);
+const targetEngine = await LlamaModelEngine.load(pair.targetPath);
 const target = await startFakeVllm({
   engine: targetEngine,
   servedModelName: 'specsteer-large',
   ...(targetPort !== undefined && { port: targetPort }),
 });
-const reference = await startFakeVllm({
-  engine: referenceEngine,
-  servedModelName: 'specsteer-small',
-  ...(referencePort !== undefined && { port: referencePort }),
-});
 process.stdout.write(
   [
     `fake vLLM target    ${target.url}  (${pair.targetPath})`,
-    `fake vLLM reference ${reference.url}  (${pair.referencePath})`,
     '',
     'SPECSTEER_BACKEND=vllm',
     `SPECSTEER_VLLM_TARGET_URL=${target.url}`,
-    `SPECSTEER_VLLM_REFERENCE_URL=${reference.url}`,
     `SPECSTEER_VLLM_VOCAB_SIZE=${targetEngine.vocabSize}`,
     '',
   ].join('\n'),
 );
 
 const stop = async () => {
-  await Promise.all([target.close(), reference.close()]);
-  await Promise.all([targetEngine.dispose(), referenceEngine.dispose()]);
+  await target.close();
+  await targetEngine.dispose();
   process.exit(0);
 };
 process.once('SIGINT', () => void stop());
-process.once('SIGTERM', () => void stop());

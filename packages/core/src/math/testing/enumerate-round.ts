@@ -5,7 +5,7 @@
 
 import type { SamplingParams, TokenId } from '../types.ts';
 import { buildCorrection, fuseCorrection } from '../correction.ts';
-import { greedyCommit, type RoundPosition } from '../recover.ts';
+import { greedyCommit, residual, type RoundPosition } from '../recover.ts';
 import { temperDistribution } from '../temperature.ts';
 import { scoreOf, tempered, type TableModel } from './explicit-scores.ts';
 
@@ -49,21 +49,6 @@ function positionView(
   return { ...view, q };
 }
 
-/** The law after rejecting at this view: R ∝ max(0, π̂ − q·a). */
-function residualLaw(view: ReturnType<typeof positionView>): Float64Array {
-  const r = new Float64Array(view.pi.length);
-  let total = 0;
-  for (let y = 0; y < r.length; y++) {
-    const v = view.pi[y]! - view.q[y]! * view.acceptance(y);
-    if (v > 0) {
-      r[y] = v;
-      total += v;
-    }
-  }
-  if (!(total > 1e-12)) return view.pi;
-  return r.map((v) => v / total);
-}
-
 /**
  * Enumerate drafts y_1..y_k with their q-probability; for each, the branch
  * "accept y_1..y_j, reject y_{j+1}" has weight a_1…a_j·(1 − a_{j+1}) and then
@@ -94,9 +79,11 @@ export function emittedBlocks(
       const accept = token === null ? 1 : view.acceptance(token);
       const branch = token === null ? reach : reach * (1 - accept);
       if (branch > 0) {
-        (token === null ? view.pi : residualLaw(view)).forEach((r, z) => {
-          if (r > 0) add([...draft.slice(0, j), z], branch * r);
-        });
+        (token === null ? view.pi : residual(view.pi, view.q, view.acceptance)).forEach(
+          (r: number, z: number) => {
+            if (r > 0) add([...draft.slice(0, j), z], branch * r);
+          },
+        );
       }
       reach *= accept;
     }
@@ -186,7 +173,7 @@ export function firstEmittedToken(
     const accept = view.acceptance(y);
     first[y]! += mass * accept;
     if (accept === 1) continue;
-    const recovery = residualLaw(view);
+    const recovery = residual(view.pi, view.q, view.acceptance);
     for (let z = 0; z < vocabSize; z++) first[z]! += mass * (1 - accept) * recovery[z]!;
   }
   return first;
