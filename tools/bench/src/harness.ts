@@ -297,7 +297,9 @@ export function reduce(phase: Phase, condition: Condition, samples: Sample[]): C
         : null,
     meanDraft,
     acceptance: drafted > 0 ? accepted / drafted : 0,
-    discardedDraftShare: drafted > 0 ? (drafted - accepted) / drafted : null,
+    // Results written before unseenDrafts existed fall back to the rejected drafts.
+    discardedDraftShare:
+      drafted > 0 ? sum((s) => s.unseenDrafts ?? s.drafted - s.accepted) / drafted : null,
     uplinkBytesPerToken: tokens > 0 ? sum((s) => s.uplinkBytes) / tokens : 0,
     downlinkBytesPerToken: tokens > 0 ? sum((s) => s.downlinkBytes) / tokens : 0,
     pipelinedShare: rounds > 0 ? sum((s) => s.pipelinedRounds) / rounds : 0,

@@ -66,6 +66,8 @@ export interface Sample {
   rounds: number;
   drafted: number;
   accepted: number;
+  /** Drafted tokens sent that are not the output token at their position (core's unseenDrafts). */
+  unseenDrafts: number;
   /** Device: drafting q (and committing), reference scoring s, acceptance test and recovery (ms). */
   draftingMs: number;
   referenceMs: number;
@@ -164,6 +166,7 @@ export async function runOne(
     rounds: networked ? m.rounds : 0,
     drafted,
     accepted: m.acceptedPerRound.reduce((a, b) => a + b, 0),
+    unseenDrafts: m.unseenDrafts,
     draftingMs: m.draftingMs - (networked ? referenceMs : 0),
     referenceMs: networked ? referenceMs : 0,
     recoveringMs: m.recoveringMs,

@@ -214,6 +214,30 @@ describe('SpecSteer session loop over the in-memory transport', () => {
     expect(metrics.tokensPerSecond).toBeCloseTo((metrics.tokens * 1000) / metrics.totalMs, 6);
   });
 
+  it('counts the closing exchange in the wall time', async () => {
+    // Time moves only when a frame travels: 5 ms each way, so every exchange costs exactly 10 ms.
+    let now = 0;
+    const clock = () => now;
+    const verifier = tableVerifier({ vocabSize: V, target: p });
+    const result = await runSpecSteer({
+      connect: inMemoryTransportFactory(() => verifier.newConversation(), {
+        latencyMs: 5,
+        clock,
+        sleep: async (ms) => void (now += ms),
+      }),
+      drafter: new TableDrafter({ vocabSize: V, table: q, reference: s }),
+      context: { device: CONTEXT, public: PUBLIC },
+      reproducible: true,
+      prompt: { tokens: PUBLIC },
+      tokenizerFingerprint: TABLE_TOKENIZER_FINGERPRINT,
+      sampling: sampling(8, { maxTokens: 12, stopTokens: [] }),
+      draftTokens: 4,
+      clock,
+    });
+    // Set-up and every round (roundTrips, at least 10 ms each), then close → closed.
+    expect(result.metrics.totalMs).toBeGreaterThanOrEqual(10 * (result.metrics.roundTrips + 1));
+  });
+
   it('leaves no scoring session open on the server after the run', async () => {
     const run = session({ sampling: sampling(9) });
     await run.run();

@@ -290,13 +290,14 @@ class SpecSteerSession {
           await this.sleep(this.backoffMs(failures, error));
         }
       }
+      // The closing exchange is part of the run's wall time (totalMs: handshake to close).
+      await this.closeSession();
       const metrics = this.recorder.finish(this.output.length);
       if (this.options.pipeline) metrics.pipelinedRounds = this.pipelinedRounds;
       metrics.unseenDrafts = [...this.sentDrafts].filter((key) => {
         const [index, token] = key.split(':').map(Number) as [number, number];
         return this.output[index] !== token;
       }).length;
-      await this.closeSession();
       return { tokens: [...this.output], origins: [...this.origins], finish, metrics };
     } finally {
       this.dropTransport();
