@@ -356,6 +356,8 @@ export interface ProjectionRow {
 
 export interface BenchResults {
   schema: 'specsteer-bench/1';
+  /** The command line that produced the results. */
+  command?: string;
   startedAt: string;
   finishedAt: string;
   config: BenchConfig;

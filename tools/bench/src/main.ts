@@ -119,7 +119,7 @@ if (str('render') !== undefined) {
   const path = resolve(str('render')!);
   const results = JSON.parse(readFileSync(path, 'utf8')) as BenchResults;
   const dir = resolve(str('out') ?? join(path, '..'));
-  writeOutputs(dir, results, `${command} (re-rendered)`);
+  writeOutputs(dir, results, results.command ?? '(unknown: re-rendered)');
   process.exit(0);
 }
 
@@ -214,7 +214,7 @@ try {
       platform: `${process.platform}-${process.arch}`,
     },
   );
-  writeOutputs(outDir, results, command);
+  writeOutputs(outDir, { ...results, command }, command);
 } catch (error) {
   process.stderr.write(`\nbench: failed: ${(error as Error).stack ?? String(error)}\n`);
   process.stderr.write(`verifier log (last lines):\n${verifier.log()}\n`);

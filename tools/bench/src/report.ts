@@ -95,13 +95,16 @@ export function renderReport(results: BenchResults, command: string): RenderedRe
       title: `Speedup over token-level fusion vs RTT (${mode})`,
       xLabel: 'added round-trip time (ms)',
       yLabel: 'speedup (×)',
-      series: methods.map((method) => ({
-        name: method,
-        dashed: rows.find((r) => r.method === method)?.modeled ?? false,
-        points: rows
-          .filter((r) => r.method === method && r.speedupOverFusion !== null)
-          .map((r) => [r.rttMs, r.speedupOverFusion!] as [number, number]),
-      })),
+      // Methods of fusion's quality only: cloud-/local-only (other answers) are in the table.
+      series: methods
+        .filter((method) => method !== 'cloud-only' && method !== 'local-only')
+        .map((method) => ({
+          name: method,
+          dashed: rows.find((r) => r.method === method)?.modeled ?? false,
+          points: rows
+            .filter((r) => r.method === method && r.speedupOverFusion !== null)
+            .map((r) => [r.rttMs, r.speedupOverFusion!] as [number, number]),
+        })),
     });
     md.push(`![speedup vs RTT, ${mode}](${name})`, '');
   }

@@ -123,6 +123,9 @@ export function barChart(options: {
 }): string {
   const values = options.bars.flatMap((b) => b.values).filter((v): v is number => v !== null);
   const yMax = options.yMax ?? Math.max(...values, 1e-9) * 1.05;
+  // Room below the axis for the slanted group labels.
+  const H = 440;
+  const M = { left: 60, right: 170, top: 36, bottom: 120 };
   const plotW = W - M.left - M.right;
   const groupW = plotW / Math.max(1, options.groups.length);
   const barW = (groupW * 0.8) / Math.max(1, options.bars.length);
@@ -148,7 +151,7 @@ export function barChart(options: {
       );
     });
     parts.push(
-      `<text transform="translate(${(x0 + groupW * 0.4).toFixed(1)} ${H - M.bottom + 12}) rotate(20)" font-size="10">${esc(group)}</text>`,
+      `<text transform="translate(${(x0 + groupW * 0.4).toFixed(1)} ${H - M.bottom + 12}) rotate(50)" font-size="10">${esc(group)}</text>`,
     );
   });
   parts.push(
