@@ -18,7 +18,16 @@ describe('backpressure', () => {
   it('stops reading a socket with 64 frames in flight, then answers every frame once scoring catches up', async () => {
     let open!: () => void;
     const scoring = new Promise<void>((resolve) => (open = resolve));
-    server = await startVerifier({ table: { scoreGate: () => scoring } });
+    server = await startVerifier({
+      table: { scoreGate: () => scoring },
+      // This test is about the in-flight cap alone: the per-caller budgets (rounds, bytes)
+      // would also pause or refuse this burst, and on a slow machine decide the outcome.
+      env: {
+        SPECSTEER_ROUNDS_PER_SECOND: '1000000',
+        SPECSTEER_RATE_LIMIT_BURST: '1000000',
+        SPECSTEER_FRAME_BYTES_PER_SECOND: String(64 * 1024 * 1024),
+      },
+    });
     const device = await welcomed(server.url, server.backend.tokenizerFingerprint);
     for (const id of ['a', 'b', 'c', 'd']) await opened(device, id);
 
@@ -47,6 +56,9 @@ describe('backpressure', () => {
     // the recovered token), so each of the 100 frames got its answer, and the ping came last.
     expect(answers.filter((a) => a.type === 'verdict')).toHaveLength(4);
     expect(answers.filter((a) => a.type === 'verdict' || a.type === 'error')).toHaveLength(frames);
+    const resumeBy = Date.now() + 5_000;
+    while (serverSocket.isPaused && Date.now() < resumeBy)
+      await new Promise((resolve) => setTimeout(resolve, 10));
     expect(serverSocket.isPaused).toBe(false);
   });
 
