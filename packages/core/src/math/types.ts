@@ -1,5 +1,5 @@
 // The inputs and outputs of the Draft–Verify–Recover steps (docs/design.md,
-// "The math"): the server's verifyDraft and the device's recovery. The wire
+// "The math"): the server's draftCorrections and the device's decisions. The wire
 // types live in @specsteer/protocol; the session loop maps between them with
 // these field names.
 

@@ -1,7 +1,7 @@
 // Test support: the exact distribution of what one Draft–Verify–Recover round
 // emits, by enumerating every draft sequence, every branch of the
 // accept/reject tree and every tail sample the server could draw, through the
-// same functions verifyDraft and recoverToken use.
+// same functions draftCorrections and sampledCommit use.
 
 import type { SamplingParams, TokenId } from '../types.ts';
 import { buildCorrection, fuseCorrection } from '../correction.ts';
