@@ -13,14 +13,13 @@ import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import {
   argmax,
-  fuseCorrection,
+  buildCorrection,
   fusionTarget,
-  protocolLaw,
+  greedyToken,
   runExactFusion,
-  temperDistribution,
-  topIndices,
-  totalVariation,
+  scoreFromDistribution,
 } from '@specsteer/core';
+import { tvByTopK } from './fidelity-law.ts';
 import { evalSplit, loadModelPair } from './model-pair.ts';
 
 const { values } = parseArgs({
@@ -64,65 +63,36 @@ for (let i = 0; i < tasks.length && positions.length < wanted; i++) {
 await pair.dispose();
 console.log(`${positions.length} answer positions from the eval split (exact-π greedy answers)`);
 
-const summary = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (f: number) => sorted[Math.min(sorted.length - 1, Math.floor(f * sorted.length))]!;
-  return {
-    mean: values.reduce((a, b) => a + b, 0) / values.length,
-    p99: at(0.99),
-    max: sorted.at(-1)!,
-  };
-};
-
 const rows: Record<string, unknown>[] = [];
 const fmt = (x: number) => (x < 1e-4 ? x.toExponential(1) : x.toFixed(4));
 console.log(
   '\nT     K     tail sample   TV(emitted, π) mean / p99 / max   no private context: TV(emitted, p) max',
 );
-for (const temperature of temperatures) {
-  const laws = positions.map(({ p, q, s }) => ({
-    p: temperature === 1 ? p : temperDistribution(p, temperature),
-    q: temperature === 1 ? q : temperDistribution(q, temperature),
-    s: temperature === 1 ? s : temperDistribution(s, temperature),
-  }));
-  const targets = laws.map(({ p, q, s }) => fusionTarget(p, q, s, 1));
-  for (const topK of topKs) {
-    for (const tailSample of [true, false]) {
-      const tv = laws.map((law, j) =>
-        totalVariation(protocolLaw({ ...law, alpha: 1, topK, tailSample }).emitted, targets[j]!),
-      );
-      const plain = laws.map((law) =>
-        totalVariation(
-          protocolLaw({ p: law.p, q: law.s, s: law.s, alpha: 1, topK, tailSample }).emitted,
-          law.p,
-        ),
-      );
-      const stats = summary(tv);
-      const noPrivate = summary(plain);
-      rows.push({ temperature, topK, tailSample, ...stats, noPrivateContextMax: noPrivate.max });
-      console.log(
-        `${String(temperature).padEnd(5)} ${String(topK).padEnd(5)} ${(tailSample ? 'yes (llama.cpp)' : 'no (vLLM)').padEnd(15)} ${fmt(stats.mean)} / ${fmt(stats.p99)} / ${fmt(stats.max)}${' '.repeat(12)}${fmt(noPrivate.max)}`,
-      );
-    }
-  }
-}
+// With q := s (no private context) π is p itself, so the same law against π measures TV(emitted, p).
+const steered = tvByTopK(positions, temperatures, topKs, 1);
+const plain = tvByTopK(
+  positions.map((position) => ({ ...position, q: position.s })),
+  temperatures,
+  topKs,
+  1,
+);
+steered.forEach(({ temperature, topK, tailSample, tv }, i) => {
+  const noPrivateMax = plain[i]!.tv.max;
+  rows.push({ temperature, topK, tailSample, ...tv, noPrivateContextMax: noPrivateMax });
+  console.log(
+    `${String(temperature).padEnd(5)} ${String(topK).padEnd(5)} ${(tailSample ? 'yes (llama.cpp)' : 'no (vLLM)').padEnd(15)} ${fmt(tv.mean)} / ${fmt(tv.p99)} / ${fmt(tv.max)}${' '.repeat(12)}${fmt(noPrivateMax)}`,
+  );
+});
 
 // Greedy: how often argmax π̂ (what the device reads from a top-K correction) differs from argmax π.
 console.log('\ngreedy (T = 0): positions where argmax π̂ ≠ argmax π');
 for (const topK of topKs) {
   let differ = 0;
   for (const { p, q, s } of positions) {
-    const ids = topIndices(p, topK);
-    let known = 0;
-    for (const id of ids) known += p[id]!;
-    const correction = {
-      ids,
-      logprobs: ids.map((id) => (p[id]! > 0 ? Math.log(p[id]!) : null)),
-      tail: known < 1 && ids.length < p.length ? Math.log(1 - known) : null,
-      top: ids.length,
-    };
-    if (argmax(fuseCorrection(correction, q, s, 1).pi) !== argmax(fusionTarget(p, q, s, 1)))
-      differ++;
+    // The correction the server sends in greedy mode, read by the device as it does.
+    const score = scoreFromDistribution(p, undefined, { topK, temperature: 0 });
+    const correction = buildCorrection(score, null, topK, p.length, null);
+    if (greedyToken(correction, q, s, 1) !== argmax(fusionTarget(p, q, s, 1))) differ++;
   }
   console.log(`K = ${String(topK).padEnd(5)} ${differ} of ${positions.length}`);
   rows.push({ temperature: 0, topK, argmaxDiffers: differ, positions: positions.length });
