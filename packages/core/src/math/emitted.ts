@@ -4,6 +4,7 @@
 // fidelity is measured on (docs/design.md, "Truncation").
 
 import { fuseCorrection } from './correction.ts';
+import { topIndices } from './position-score.ts';
 import { residual } from './recover.ts';
 import type { Correction, Distribution, TokenId } from './types.ts';
 import { assertSameLength } from './validate.ts';
@@ -37,11 +38,6 @@ function correctionFrom(
   };
 }
 
-function topIds(p: Distribution, k: number): TokenId[] {
-  const order = Array.from(p.keys()).sort((a, b) => p[b]! - p[a]! || a - b);
-  return order.slice(0, Math.min(k, p.length));
-}
-
 /**
  * The law of the token the protocol emits at one draft position (sampled
  * mode): y ~ q is drafted; the device accepts it with a(y) = min(1, π̂/q)
@@ -71,7 +67,7 @@ export function protocolLawReference(input: ProtocolLawInput): {
   assertSameLength(p, q, 'p and q');
   assertSameLength(p, s, 'p and s');
   const n = p.length;
-  const top = topIds(p, topK);
+  const top = topIndices(p, topK);
   const inTop = new Uint8Array(n);
   for (const id of top) inTop[id] = 1;
   const expected = input.tailSample ? p : undefined;
@@ -125,7 +121,7 @@ function protocolLawFast(
   assertSameLength(p, q, 'p and q');
   assertSameLength(p, s, 'p and s');
   const n = p.length;
-  const top = topIds(p, topK);
+  const top = topIndices(p, topK);
   if (top.length >= n - 1) return null;
   const inTop = new Uint8Array(n);
   for (const id of top) inTop[id] = 1;
