@@ -47,6 +47,17 @@ export interface DraftContext {
 }
 
 /**
+ * Whether the device context is the public one, token for token: nothing
+ * private to draft with, so a drafter returns q itself as s (q = s exactly).
+ */
+export function isPublicOnly(context: DraftContext): boolean {
+  return (
+    context.device.length === context.public.length &&
+    context.device.every((t, i) => t === context.public[i])
+  );
+}
+
+/**
  * The device model. It holds the private context; nothing it returns other
  * than drafted token ids and s may be sent anywhere.
  */

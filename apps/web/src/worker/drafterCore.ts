@@ -4,7 +4,7 @@
 // the public prompt + committed output + draft, and gives s at each draft
 // position. When the device context has no private part, s is q itself.
 
-import type { Distribution, TokenId } from '@specsteer/core';
+import { isPublicOnly, type Distribution, type TokenId } from '@specsteer/core';
 import { KvSequence, type KvModel } from './kvSequence.ts';
 import { WorkerProtocolError } from './protocol.ts';
 
@@ -37,11 +37,7 @@ export class DrafterCore {
 
   /** Same private-free context on both sides: s = q exactly, no second pass. */
   get referenceIsDraft(): boolean {
-    const device = this.deviceContext ?? [];
-    return (
-      device.length === this.publicContext.length &&
-      device.every((t, i) => t === this.publicContext[i])
-    );
+    return isPublicOnly({ device: this.deviceContext ?? [], public: this.publicContext });
   }
 
   async begin(device: readonly TokenId[], publicTokens: readonly TokenId[]): Promise<number> {

@@ -3,7 +3,14 @@
 // `reference(context)` (the same table unless given), so the loop runs with
 // known q and s.
 
-import type { DraftBlock, DraftContext, Distribution, Drafter, TokenId } from '../engine.ts';
+import {
+  isPublicOnly,
+  type DraftBlock,
+  type DraftContext,
+  type Distribution,
+  type Drafter,
+  type TokenId,
+} from '../engine.ts';
 import { ProbabilityTableError, lookUp, type ProbabilityTable } from './probabilityTable.ts';
 
 export interface TableDrafterOptions {
@@ -77,10 +84,7 @@ export class TableDrafter implements Drafter {
         break;
       }
     }
-    const samePrefix =
-      this.reference === this.table &&
-      context.device.length === context.public.length &&
-      context.device.every((t, i) => t === context.public[i]);
+    const samePrefix = this.reference === this.table && isPublicOnly(context);
     const publicPrefix = [...context.public, ...this.committed];
     const references = samePrefix
       ? distributions

@@ -1,4 +1,11 @@
-import type { DraftBlock, DraftContext, Distribution, Drafter, TokenId } from '@specsteer/core';
+import {
+  isPublicOnly,
+  type DraftBlock,
+  type DraftContext,
+  type Distribution,
+  type Drafter,
+  type TokenId,
+} from '@specsteer/core';
 import type { LlamaContext, LlamaContextSequence, LlamaModel, Token } from 'node-llama-cpp';
 import { validateModelFile } from '../gguf/index.ts';
 import { getCpuLlama } from '../models/cpu-llama.ts';
@@ -112,9 +119,7 @@ export class LlamaDrafter implements Drafter {
       }
     }
     this.context = { device: [...context.device], public: [...context.public] };
-    this.publicOnly =
-      context.device.length === context.public.length &&
-      context.device.every((t, i) => t === context.public[i]);
+    this.publicOnly = isPublicOnly(context);
     this.committed = [];
     await this.moveTo(this.context.device);
   }
